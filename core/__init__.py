@@ -1,0 +1,1 @@
+"""FaceSR Studio engine: face detection, alignment, restoration and training, free of Qt."""

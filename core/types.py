@@ -1,0 +1,76 @@
+"""Plain data passed between the stages of the engine (see DESIGN.md's data flow)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class FaceDetection:
+    """One face found in a photo, in that photo's pixel coordinates.
+
+    ``landmarks`` is a (5, 2) float32 array in the FFHQ template order: the eye on the image's
+    left, the eye on the image's right, nose tip, left mouth corner, right mouth corner.
+    """
+
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1
+    score: float
+    landmarks: np.ndarray
+
+    @property
+    def width(self) -> float:
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+
+@dataclass(frozen=True)
+class AlignedFace:
+    """A face warped onto the FFHQ template at the model's input size.
+
+    ``matrix`` is the 2x3 similarity transform from photo pixels to crop pixels; ``warp_scale`` is
+    its scale factor (below 1 means warping shrank the face).
+    """
+
+    image: np.ndarray  # uint8 HxWx3 RGB, H == W == the model's input size
+    matrix: np.ndarray  # float64 2x3
+    warp_scale: float
+    detection: FaceDetection
+
+
+class FaceStatus(enum.Enum):
+    RESTORED = "restored"
+    LEFT_TO_BACKGROUND = "left to the background upscaler (the face is larger than the model input)"
+
+
+@dataclass(frozen=True)
+class RestoredFace:
+    """The outcome for one face: its restored crop (when restored) and where it goes back."""
+
+    detection: FaceDetection
+    status: FaceStatus
+    warp_scale: float
+    matrix: np.ndarray  # photo -> model-input crop, as in AlignedFace
+    restored: np.ndarray | None = None  # uint8 model-output crop, None when not restored
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    """Everything needed to show, re-composite (other blend or face selection) and save a photo."""
+
+    image: np.ndarray  # the composed output, uint8 HxWx3 RGB
+    background: np.ndarray  # the upscaled photo without restored faces
+    alpha: np.ndarray | None  # upscaled alpha channel, kept aside from the RGB work
+    faces: tuple[RestoredFace, ...]
+    scale: int
+    timings: dict[str, float] = field(default_factory=dict)  # stage name -> seconds
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def restored_count(self) -> int:
+        return sum(face.status is FaceStatus.RESTORED for face in self.faces)
