@@ -26,3 +26,12 @@ def atomic_output(target: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
+
+
+def is_temporary(path: Path) -> bool:
+    """True for a leftover temporary file of ``atomic_output`` (".<stem>.<random>.tmp<suffix>").
+
+    Folder scans use it so that a crashed run's half-written files are never taken as inputs.
+    """
+    name = path.name
+    return name.startswith(".") and name[: len(name) - len(path.suffix)].endswith(".tmp")

@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def brief(error: BaseException, limit: int = 160) -> str:
+    """The first line of a library's error, cut to ``limit`` characters, for one-line messages."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class FaceSRError(Exception):
     """Base class for every error the user can cause and fix; ``str()`` is the message to show."""
 

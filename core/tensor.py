@@ -11,7 +11,9 @@ import torch
 def images_to_tensor(images: Sequence[np.ndarray], device: torch.device | str = "cpu") -> torch.Tensor:
     """Stack same-sized uint8 RGB images into an NCHW float32 tensor in [0, 1]."""
     batch = torch.from_numpy(np.stack(images)).to(device)
-    return batch.permute(0, 3, 1, 2).float().div_(255.0)
+    # contiguous: a permuted (channels-last) layout would flow through the convs and break .view() in
+    # third-party architectures such as GFPGAN
+    return batch.permute(0, 3, 1, 2).float().div_(255.0).contiguous()
 
 
 def tensor_to_images(batch: torch.Tensor) -> list[np.ndarray]:

@@ -17,7 +17,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from core.atomic import atomic_output
-from core.errors import ModelError
+from core.errors import ModelError, brief
 from core.models.registry import build_generator
 
 METADATA_KEY = "facesr"
@@ -59,13 +59,13 @@ def read_metadata(path: str | Path) -> ModelMetadata | None:
         with safe_open(str(path), framework="pt") as handle:
             raw = (handle.metadata() or {}).get(METADATA_KEY)
     except (SafetensorError, OSError, ValueError) as error:
-        raise ModelError(path, f"not a readable .safetensors file ({error})") from error
+        raise ModelError(path, f"not a readable .safetensors file ({brief(error)})") from error
     if raw is None:
         return None
     try:
         return ModelMetadata.from_json(raw)
     except (ValueError, TypeError) as error:
-        raise ModelError(path, f"its FaceSR metadata is damaged ({error})") from error
+        raise ModelError(path, f"its FaceSR metadata is damaged ({brief(error)})") from error
 
 
 def load_generator(path: str | Path) -> tuple[nn.Module, ModelMetadata]:
@@ -77,5 +77,5 @@ def load_generator(path: str | Path) -> tuple[nn.Module, ModelMetadata]:
         model = build_generator(metadata.arch, metadata.arch_args)
         model.load_state_dict(load_file(str(path)), strict=True)
     except (ValueError, RuntimeError, SafetensorError) as error:
-        raise ModelError(path, f"the weights do not fit architecture {metadata.arch} ({error})") from error
+        raise ModelError(path, f"the weights do not fit architecture {metadata.arch} ({brief(error)})") from error
     return model.eval(), metadata

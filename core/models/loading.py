@@ -1,0 +1,212 @@
+"""Finding and loading models: own .safetensors by their metadata, third-party files through spandrel.
+
+Callers get a ``LoadedModel`` whose ``forward`` takes and returns NCHW tensors in [0, 1] whatever the
+architecture's own value range, so input size, range and fidelity are handled here, not by callers.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from torch import nn
+
+from core.errors import ModelError, brief
+from core.models.registry import count_parameters
+from core.models.store import load_generator, read_metadata
+from core.paths import shipped_weights_dir, user_models_dir
+
+log = logging.getLogger(__name__)
+
+MODEL_EXTENSIONS = (".safetensors", ".pth", ".ckpt", ".pt")
+# The shipped generators, in order of preference when the user has not chosen a default.
+SHIPPED_DEFAULTS = ("facesr-sharp", "facesr-faithful")
+DEFAULT_CHOICE_FILE = "default-model.txt"  # in the user model folder; written by the GUI's "Set as default"
+
+# (batch in [0, 1], fidelity) -> batch in [0, 1]
+Forward = Callable[[torch.Tensor, float], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    path: Path
+    arch: str
+    kind: Literal["face", "sr"]  # face: aligned face crop in and out; sr: any image (e.g. the background)
+    scale: int
+    input_size: int | None  # side of the aligned face crop a face model takes in; None for sr models
+    parameters: int
+    supports_fidelity: bool = False
+    supports_half: bool = True
+    supports_bfloat16: bool = True
+    license: str = ""
+    description: str = ""
+    training: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    info: ModelInfo
+    module: nn.Module
+    forward: Forward
+
+
+@dataclass(frozen=True)
+class _FaceArch:
+    """What spandrel does not tell about a third-party face restorer."""
+
+    input_size: int
+    signed_range: bool  # the network works in [-1, 1] and spandrel's call does not convert
+    fidelity: bool
+    license: str
+
+
+_FACE_ARCHS = {
+    "GFPGAN": _FaceArch(512, True, False, "GFPGAN: Apache-2.0 (TencentARC); StyleGAN2 parts under NVIDIA's licence"),
+    "RestoreFormer": _FaceArch(512, True, False, "RestoreFormer: see its repository (wzhouxiff/RestoreFormer)"),
+    "CodeFormer": _FaceArch(512, True, True, "CodeFormer: S-Lab License 1.0, non-commercial use only"),
+}
+
+
+def model_folders() -> list[Path]:
+    return [shipped_weights_dir(), user_models_dir()]
+
+
+def find_model_files() -> list[Path]:
+    """Every model file in weights/ and the user model folder (user files shadow shipped ones by name)."""
+    by_name: dict[str, Path] = {}
+    for folder in model_folders():
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                if path.suffix.lower() in MODEL_EXTENSIONS and not path.name.startswith("."):
+                    by_name[path.stem] = path
+    return list(by_name.values())
+
+
+def resolve_model(name_or_path: str | Path | None) -> Path:
+    """A model file from a path, a name (file stem in the model folders) or None for the default."""
+    if name_or_path is None:
+        return default_model_path()
+    candidate = Path(name_or_path).expanduser()
+    if candidate.is_file():
+        return candidate
+    for path in find_model_files():
+        if path.stem == str(name_or_path) or path.name == str(name_or_path):
+            return path
+    known = ", ".join(p.stem for p in find_model_files()) or "none installed"
+    raise ModelError(candidate, f"no such model file or model name (known models: {known})")
+
+
+def default_model_path() -> Path:
+    choice = user_models_dir() / DEFAULT_CHOICE_FILE
+    if choice.is_file():
+        chosen = choice.read_text(encoding="utf-8").strip()
+        try:
+            return resolve_model(chosen)
+        except ModelError:
+            log.warning("the default model %r chosen in %s is gone; using the shipped default", chosen, choice)
+    files = {p.stem: p for p in find_model_files()}
+    for name in SHIPPED_DEFAULTS:
+        if name in files:
+            return files[name]
+    raise ModelError(
+        shipped_weights_dir(),
+        "no default model is installed. Train one with `python main.py train --data FACES_DIR` and pass "
+        "its best_g_ema.safetensors with --model, or put a .safetensors/.pth face model (e.g. GFPGANv1.4.pth) "
+        f"into {user_models_dir()}",
+    )
+
+
+def set_default_model(name_or_path: str | Path) -> Path:
+    path = resolve_model(name_or_path)
+    folder = user_models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / DEFAULT_CHOICE_FILE).write_text(str(path), encoding="utf-8")
+    return path
+
+
+def load_model(name_or_path: str | Path | None) -> LoadedModel:
+    """Load a model on the CPU in eval mode; every failure is a ModelError naming the file."""
+    path = resolve_model(name_or_path)
+    if path.suffix.lower() == ".safetensors" and read_metadata(path) is not None:
+        return _load_own(path)
+    return _load_third_party(path)
+
+
+def _load_own(path: Path) -> LoadedModel:
+    module, meta = load_generator(path)
+    info = ModelInfo(
+        name=meta.name or path.stem, path=path, arch=meta.arch, kind="face", scale=meta.scale,
+        input_size=meta.input_size, parameters=count_parameters(module), license=meta.license,
+        description=meta.description, training=meta.training,
+    )
+    return LoadedModel(info, module, lambda batch, fidelity: module(batch))
+
+
+def _load_third_party(path: Path) -> LoadedModel:
+    descriptor = _spandrel_load(path)
+    arch_id = descriptor.architecture.id
+    face = _FACE_ARCHS.get(arch_id)
+    if descriptor.purpose == "FaceSR" and face is None:
+        raise ModelError(path, f"face model architecture {arch_id} is not supported yet")
+    if descriptor.input_channels != 3 or descriptor.output_channels != 3:
+        raise ModelError(path, f"only RGB models are supported ({arch_id} takes {descriptor.input_channels} channels)")
+    info = ModelInfo(
+        name=path.stem, path=path, arch=arch_id, kind="face" if face else "sr", scale=descriptor.scale,
+        input_size=face.input_size if face else None, parameters=count_parameters(descriptor.model),
+        supports_fidelity=bool(face and face.fidelity), supports_half=descriptor.supports_half,
+        supports_bfloat16=descriptor.supports_bfloat16, license=face.license if face else "",
+    )
+    module = descriptor.model.eval()
+    if face is None:
+        return LoadedModel(info, module, lambda batch, fidelity: descriptor(batch))
+    return LoadedModel(info, module, _signed_face_forward(module, face.fidelity))
+
+
+def _signed_face_forward(module: nn.Module, has_fidelity: bool) -> Forward:
+    """GFPGAN-family networks take and return [-1, 1] and return (image, extras)."""
+
+    def forward(batch: torch.Tensor, fidelity: float) -> torch.Tensor:
+        signed = batch * 2 - 1
+        output = module(signed, weight=fidelity)[0] if has_fidelity else module(signed)[0]
+        return (output + 1) / 2
+
+    return forward
+
+
+def _spandrel_load(path: Path) -> Any:
+    import spandrel
+    import spandrel_extra_arches
+
+    spandrel_extra_arches.install(ignore_duplicates=True)
+    try:
+        return spandrel.ModelLoader().load_from_file(path)
+    except spandrel.UnsupportedModelError as error:
+        raise ModelError(path, "unsupported model: its architecture was not recognised") from error
+    except pickle.UnpicklingError as error:
+        if "forbidden" in str(error):  # spandrel's allow-list stopped a global: possibly hostile code
+            raise ModelError(path, f"refused: the file holds objects outside the allowed list ({brief(error)})") \
+                from error
+        raise ModelError(path, f"the file is corrupt or not a model ({brief(error)})") from error
+    except ValueError as error:  # unsupported extension, bad safetensors header
+        raise ModelError(path, f"not a usable model file ({brief(error)})") from error
+    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, KeyError, TypeError) as error:
+        raise ModelError(path, "the file is corrupt or its weights do not match any supported architecture "
+                         f"({type(error).__name__}: {brief(error)})") from error
+
+
+def describe_models() -> list[ModelInfo | ModelError]:
+    """Info of every installed model, or the error that prevents loading it (for `models` and the GUI)."""
+    described: list[ModelInfo | ModelError] = []
+    for path in find_model_files():
+        try:
+            described.append(load_model(path).info)
+        except ModelError as error:
+            described.append(error)
+    return described

@@ -1,0 +1,117 @@
+"""Running a loaded model: device and precision choice, batches chunked by memory, tiles for big images."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from core.errors import FaceSRError
+from core.models.loading import LoadedModel, ModelInfo
+from core.progress import CancelToken
+from core.tensor import images_to_tensor, tensor_to_images
+
+log = logging.getLogger(__name__)
+
+CPU_MAX_BATCH = 4  # bigger CPU batches are not faster and make Cancel slower to answer
+GPU_MAX_BATCH = 16
+
+
+def choose_device(requested: str = "auto") -> torch.device:
+    """auto = the first CUDA GPU when PyTorch sees one, else the CPU."""
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise FaceSRError(None, f"device {requested!r} was requested but PyTorch sees no CUDA GPU; use --device cpu")
+    return torch.device(requested)
+
+
+def choose_dtype(info: ModelInfo, device: torch.device) -> torch.dtype:
+    """Half precision only on a GPU and only where the architecture is known to be safe with it."""
+    if device.type != "cuda":
+        return torch.float32
+    if info.supports_half:
+        return torch.float16
+    if info.supports_bfloat16 and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float32
+
+
+def _is_out_of_memory(error: BaseException) -> bool:
+    return isinstance(error, torch.cuda.OutOfMemoryError) or "out of memory" in str(error).lower() \
+        or "can't allocate memory" in str(error).lower()
+
+
+class Restorer:
+    """A model placed on a device, ready to restore batches of faces or upscale whole images."""
+
+    def __init__(self, model: LoadedModel, device: str = "auto", fidelity: float = 0.5) -> None:
+        self.model = model
+        self.device = choose_device(device)
+        self.dtype = choose_dtype(model.info, self.device)
+        self.fidelity = fidelity
+        self.max_batch = GPU_MAX_BATCH if self.device.type == "cuda" else CPU_MAX_BATCH
+        module = model.module.to(self.device, self.dtype).eval()
+        if self.device.type == "cuda":
+            module.to(memory_format=torch.channels_last)
+        log.info("model %s on %s (%s)", model.info.name, self.device, str(self.dtype).removeprefix("torch."))
+
+    @property
+    def info(self) -> ModelInfo:
+        return self.model.info
+
+    def run(self, batch: torch.Tensor) -> torch.Tensor:
+        """One forward pass: NCHW float [0, 1] on any device in, NCHW float [0, 1] on the CPU out."""
+        with torch.inference_mode():
+            batch = batch.to(self.device, self.dtype)
+            if self.device.type == "cuda":
+                batch = batch.contiguous(memory_format=torch.channels_last)
+            return self.model.forward(batch, self.fidelity).float().clamp_(0, 1).cpu()
+
+    def restore_faces(self, faces: Sequence[np.ndarray], cancel: CancelToken | None = None) -> list[np.ndarray]:
+        """Restore same-sized aligned faces, in chunks that fit in memory; halves the chunk on OOM."""
+        restored: list[np.ndarray] = []
+        start = 0
+        while start < len(faces):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            chunk = faces[start:start + self.max_batch]
+            try:
+                restored += tensor_to_images(self.run(images_to_tensor(chunk)))
+            except RuntimeError as error:
+                if not _is_out_of_memory(error) or self.max_batch == 1:
+                    raise
+                self.max_batch //= 2
+                log.warning("out of memory with %d faces at once; retrying with %d", len(chunk), self.max_batch)
+                if self.device.type == "cuda":
+                    torch.cuda.empty_cache()
+                continue
+            start += len(chunk)
+        return restored
+
+    def upscale(self, image: np.ndarray, tile: int = 400, pad: int = 16,
+                cancel: CancelToken | None = None) -> np.ndarray:
+        """Run an image model over a whole image in overlapping tiles (Real-ESRGAN's scheme).
+
+        Each tile is run with ``pad`` pixels of context on every side and only its centre is kept, so
+        no seam shows where tiles meet and memory stays bounded by the tile size. ``tile=0`` runs the
+        image in one piece.
+        """
+        scale = self.info.scale
+        height, width = image.shape[:2]
+        tile = tile or max(height, width)
+        output = np.empty((height * scale, width * scale, 3), dtype=np.uint8)
+        for y in range(0, height, tile):
+            for x in range(0, width, tile):
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                y0, x0 = max(y - pad, 0), max(x - pad, 0)
+                y1, x1 = min(y + tile + pad, height), min(x + tile + pad, width)
+                result = tensor_to_images(self.run(images_to_tensor([image[y0:y1, x0:x1]])))[0]
+                keep_h, keep_w = min(tile, height - y), min(tile, width - x)
+                top, left = (y - y0) * scale, (x - x0) * scale
+                output[y * scale:(y + keep_h) * scale, x * scale:(x + keep_w) * scale] = \
+                    result[top:top + keep_h * scale, left:left + keep_w * scale]
+        return output

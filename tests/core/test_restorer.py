@@ -1,0 +1,66 @@
+"""The restorer: seamless tiles, memory-bounded batches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from core.models.loading import load_model
+from core.progress import CancelToken, Cancelled
+from core.restorer import Restorer
+from tests.conftest import make_model_file
+
+
+def _sr_model(tmp_path: Path) -> Restorer:
+    # SRResNet has no global operation, so tiles with enough context must equal the whole-image result
+    path = make_model_file(tmp_path / "sr.safetensors", arch="srresnet", scale=2, input_size=32, seed=3)
+    return Restorer(load_model(path), device="cpu")
+
+
+def test_tiled_upscale_has_no_seams(tmp_path: Path) -> None:
+    restorer = _sr_model(tmp_path)
+    image = np.random.default_rng(0).integers(0, 256, (70, 90, 3), dtype=np.uint8)
+    whole = restorer.upscale(image, tile=0)
+    tiled = restorer.upscale(image, tile=24, pad=16)
+    assert tiled.shape == (140, 180, 3)
+    assert np.abs(whole.astype(int) - tiled.astype(int)).max() <= 1
+
+
+def test_tiles_without_context_would_show_seams(tmp_path: Path) -> None:
+    """Guards the test above: with no padding the tiles really differ, so equality is not trivial."""
+    restorer = _sr_model(tmp_path)
+    image = np.random.default_rng(0).integers(0, 256, (70, 90, 3), dtype=np.uint8)
+    assert np.abs(restorer.upscale(image, tile=0).astype(int) - restorer.upscale(image, tile=24, pad=0)).max() > 1
+
+
+def test_out_of_memory_halves_the_batch_and_still_restores_all(identity_model: Path, monkeypatch) -> None:
+    restorer = Restorer(load_model(identity_model), device="cpu")
+    real_run = restorer.run
+
+    def run_small_batches_only(batch: torch.Tensor) -> torch.Tensor:
+        if batch.shape[0] > 1:
+            raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 1 TB")
+        return real_run(batch)
+
+    monkeypatch.setattr(restorer, "run", run_small_batches_only)
+    faces = [np.full((256, 256, 3), value, dtype=np.uint8) for value in (10, 120, 240)]
+    restored = restorer.restore_faces(faces)
+    assert len(restored) == 3 and restorer.max_batch == 1
+    assert [int(face.mean()) for face in restored] == [10, 120, 240]  # every face, in order
+
+
+def test_cancel_stops_between_chunks(tiny_model: Path) -> None:
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        Restorer(load_model(tiny_model), device="cpu").restore_faces([np.zeros((256, 256, 3), np.uint8)], token)
+
+
+def test_cuda_request_without_gpu_is_a_clear_error(tiny_model: Path) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(Exception, match="no CUDA GPU"):
+        Restorer(load_model(tiny_model), device="cuda")
