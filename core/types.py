@@ -56,7 +56,9 @@ class RestoredFace:
     status: FaceStatus
     warp_scale: float
     matrix: np.ndarray  # photo -> model-input crop, as in AlignedFace
+    crop_size: int  # side of that model-input crop (the restored crop may be a multiple of it)
     restored: np.ndarray | None = None  # uint8 model-output crop, None when not restored
+    mask: np.ndarray | None = None  # float32 0..1 blend mask at the restored crop's size
 
 
 @dataclass(frozen=True)

@@ -79,12 +79,19 @@ def model_folders() -> list[Path]:
 
 
 def find_model_files() -> list[Path]:
-    """Every model file in weights/ and the user model folder (user files shadow shipped ones by name)."""
+    """Every model file in weights/ and the user model folder (user files shadow shipped ones by name).
+
+    Auxiliary weights fetched into the same folder (detectors, face parsing, VGG) are not models.
+    """
+    from core.downloads import KNOWN_WEIGHTS
+
+    auxiliary = {info.filename for info in KNOWN_WEIGHTS.values()}
     by_name: dict[str, Path] = {}
     for folder in model_folders():
         if folder.is_dir():
             for path in sorted(folder.iterdir()):
-                if path.suffix.lower() in MODEL_EXTENSIONS and not path.name.startswith("."):
+                if path.suffix.lower() in MODEL_EXTENSIONS and not path.name.startswith(".") \
+                        and path.name not in auxiliary:
                     by_name[path.stem] = path
     return list(by_name.values())
 

@@ -1,0 +1,34 @@
+"""Upscaling the whole photo: Lanczos by default, or a super-resolution model run in tiles."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from core.progress import CancelToken
+from core.restorer import Restorer
+
+
+def resize_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Lanczos when enlarging (sharpest plain filter), area averaging when shrinking (no aliasing)."""
+    if (width, height) == (image.shape[1], image.shape[0]):
+        return image
+    enlarging = width * height > image.shape[0] * image.shape[1]
+    return cv2.resize(image, (width, height), interpolation=cv2.INTER_LANCZOS4 if enlarging else cv2.INTER_AREA)
+
+
+def upscale_background(image: np.ndarray, scale: int, model: Restorer | None = None, tile: int = 400,
+                       cancel: CancelToken | None = None) -> np.ndarray:
+    """The photo enlarged ``scale`` times; a model of another scale is followed by a resize to the target."""
+    height, width = image.shape[:2]
+    if model is None or scale == 1 and model.info.scale != 1:
+        return resize_to(image, width * scale, height * scale)
+    upscaled = model.upscale(image, tile=tile, cancel=cancel)
+    return resize_to(upscaled, width * scale, height * scale)
+
+
+def upscale_alpha(alpha: np.ndarray | None, scale: int) -> np.ndarray | None:
+    if alpha is None or scale == 1:
+        return alpha
+    height, width = alpha.shape[:2]
+    return cv2.resize(alpha, (width * scale, height * scale), interpolation=cv2.INTER_LINEAR)

@@ -1,0 +1,174 @@
+"""`python main.py restore|models|demo|train|eval ...`: the engine from the command line.
+
+Exit codes: 0 all files succeeded (skipped ones included), 1 some files failed (each listed with its
+cause), 2 usage or set-up errors (bad flags, missing input, missing or corrupt model, unwritable output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from core.config import DETECTORS, DEVICES, OUTPUT_EXTENSIONS, SCALES, DEFAULT_MAX_PIXELS, DetectSettings, \
+    OutputSettings, RestoreSettings
+from core.errors import FaceSRError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description="FaceSR Studio: restore faces in photos.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_restore(commands)
+    _add_models(commands)
+    _add_demo(commands)
+    from core.training.commands import register_commands
+
+    register_commands(commands)
+    return parser
+
+
+def _add_restore(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("restore", help="restore the faces in a photo or a folder of photos")
+    p.add_argument("-i", "--input", required=True, type=Path, help="image file or folder")
+    p.add_argument("-o", "--output", required=True, type=Path, help="output folder")
+    p.add_argument("-s", "--scale", type=int, default=2, choices=SCALES, help="upscale factor of the photo")
+    p.add_argument("--model", help="face model name or file (default: the default model)")
+    p.add_argument("--detector", default="yunet", choices=DETECTORS)
+    p.add_argument("--download", action="store_true", help="fetch the selected detector's weights if missing")
+    p.add_argument("--aligned", action="store_true",
+                   help="inputs are aligned face crops: no detection, output = input size x scale")
+    p.add_argument("--only-center-face", action="store_true", help="restore only the face nearest the centre")
+    p.add_argument("--min-face", type=int, default=16, metavar="PX", help="ignore faces smaller than PX")
+    p.add_argument("--score-threshold", type=float, default=0.6, help="detector confidence threshold")
+    p.add_argument("--blend", type=float, default=1.0, help="0 = original face .. 1 = restored face")
+    p.add_argument("--fidelity", type=float, default=0.5, help="fidelity weight of models that have one")
+    p.add_argument("--force", action="store_true", help="restore faces even where the model input would shrink them")
+    p.add_argument("--bg-model", help="super-resolution model for the background (default: Lanczos)")
+    p.add_argument("--tile", type=int, default=400, help="background model tile size (0 = whole image)")
+    p.add_argument("--ext", default="auto", choices=OUTPUT_EXTENSIONS)
+    p.add_argument("--suffix", default="", help="text appended to output file names")
+    p.add_argument("--save-faces", action="store_true", help="also write each restored face crop")
+    p.add_argument("--save-compare", action="store_true", help="also write a before|after comparison")
+    p.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICES)} or cuda:N")
+    p.add_argument("--recursive", action="store_true", help="include sub-folders")
+    p.add_argument("--overwrite", action="store_true", help="redo files whose output exists")
+    p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="refuse larger images")
+    p.set_defaults(func=run_restore)
+
+
+def _add_models(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("models", help="list installed models, fetch optional weights, set the default")
+    p.add_argument("--download", metavar="NAME", help="fetch optional weights (retinaface, retinaface-mobile, "
+                   "parsenet, vgg19) into the user model folder")
+    p.add_argument("--set-default", metavar="NAME_OR_PATH", help="make this model the default")
+    p.set_defaults(func=run_models)
+
+
+def _add_demo(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("demo", help="restore a degraded demo photo and write a comparison")
+    p.add_argument("-o", "--output", type=Path, default=Path("demo-output"))
+    p.add_argument("--model", help="model name or file (default: the default model)")
+    p.set_defaults(func=run_demo)
+
+
+def settings_from_args(args: argparse.Namespace) -> tuple[RestoreSettings, OutputSettings]:
+    try:
+        detect = DetectSettings(args.detector, args.score_threshold, args.min_face, args.only_center_face)
+        restore = RestoreSettings(
+            scale=args.scale, model=args.model, detect=detect, aligned=args.aligned, blend=args.blend,
+            fidelity=args.fidelity, force_small_model=args.force, bg_model=args.bg_model, tile=args.tile,
+            device=args.device, max_pixels=args.max_pixels,
+        )
+        output = OutputSettings(ext=args.ext, suffix=args.suffix, save_faces=args.save_faces,
+                                save_compare=args.save_compare, overwrite=args.overwrite, recursive=args.recursive)
+    except ValueError as error:  # rejected by the settings' validation
+        raise FaceSRError(None, str(error)) from error
+    return restore, output
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from core.batch import plan_jobs, run_batch
+    from core.detect import create_detector
+    from core.io import ensure_writable_folder
+    from core.pipeline import FacePipeline
+
+    restore, output = settings_from_args(args)
+    if not args.input.exists():
+        raise FaceSRError(args.input, "no such file or folder")
+    ensure_writable_folder(args.output)
+    jobs = plan_jobs(args.input, args.output, output)
+    if not jobs:
+        raise FaceSRError(args.input, "no images found (supported: jpg, png, webp, bmp, tiff, gif)")
+    detector = None if restore.aligned else create_detector(restore.detect, download=args.download)
+    pipeline = FacePipeline(restore, detector=detector)
+    with tqdm(total=len(jobs), unit="file", disable=len(jobs) == 1) as bar:
+        summary = run_batch(pipeline, jobs, output, lambda done, total, name: bar.update(1))
+    print_summary(summary)
+    return EXIT_FAILED if summary.failed else EXIT_OK
+
+
+def print_summary(summary) -> None:
+    for outcome in summary.outcomes:
+        if outcome.status == "done":
+            notes = "; ".join(outcome.warnings)
+            print(f"done     {outcome.source.name}: {outcome.faces_restored}/{outcome.faces_found} faces restored"
+                  f" -> {outcome.target}" + (f" ({notes})" if notes else ""))
+    print(f"{summary.count('done')} done, {summary.count('skipped')} skipped (output exists), "
+          f"{summary.count('failed')} failed; {summary.faces_found} faces found, {summary.faces_restored} restored, "
+          f"{summary.files_without_face} files without a face; {summary.seconds:.1f} s")
+    for outcome in summary.failed:
+        print(f"FAILED   {outcome.source}: {outcome.reason}", file=sys.stderr)
+
+
+def run_models(args: argparse.Namespace) -> int:
+    from core.models.loading import describe_models, set_default_model
+    from core.paths import shipped_weights_dir, user_models_dir
+
+    if args.download:
+        from core.downloads import KNOWN_WEIGHTS, fetch_weights
+
+        if args.download not in KNOWN_WEIGHTS:
+            raise FaceSRError(None, f"unknown weights {args.download!r}; choose from {', '.join(KNOWN_WEIGHTS)}")
+        print(f"downloaded {fetch_weights(args.download)}")
+        return EXIT_OK
+    if args.set_default:
+        print(f"default model: {set_default_model(args.set_default)}")
+        return EXIT_OK
+    print(f"model folders: {shipped_weights_dir()} (shipped), {user_models_dir()} (yours)")
+    for entry in describe_models():
+        if isinstance(entry, FaceSRError):
+            print(f"  unusable  {entry}")
+            continue
+        size = f"{entry.input_size}px face" if entry.input_size else "any size"
+        licence = f"  [{entry.license}]" if entry.license else ""
+        print(f"  {entry.name:<24} {entry.arch:<14} {entry.kind:<4} x{entry.scale}  {size:<10} "
+              f"{entry.parameters / 1e6:6.2f}M params{licence}")
+    return EXIT_OK
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from core.demo import run
+
+    print(run(args.output, args.model))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except FaceSRError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,173 @@
+"""One photo through the engine: detect -> align -> restore -> upscale background -> paste back.
+
+``FacePipeline`` holds the loaded models so that a batch (or the GUI) loads them once. ``compose``
+is separate so the GUI can change blend strength or the face selection without running a model.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from core import align
+from core.background import resize_to, upscale_alpha, upscale_background
+from core.config import RestoreSettings
+from core.detect import Detector, create_detector, select_faces
+from core.errors import ModelError
+from core.io import LoadedImage
+from core.models.loading import load_model
+from core.progress import CancelToken
+from core.restorer import Restorer
+from core.types import AlignedFace, FaceStatus, RestoredFace, RestoreResult
+
+log = logging.getLogger(__name__)
+
+# A warp that shrinks the face by more than this loses detail the model cannot give back.
+MIN_WARP_SCALE = 0.999
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+@functools.lru_cache(maxsize=8)
+def _soft_mask(size: int) -> np.ndarray:
+    return align.soft_mask(size)
+
+
+def face_mask(restored: np.ndarray) -> np.ndarray:
+    """The parsing mask when ParseNet's weights are installed, else the soft rectangle mask."""
+    parsed = align.parsing_mask(restored)
+    return parsed if parsed is not None else _soft_mask(restored.shape[0])
+
+
+def compose(result: RestoreResult, blend: float = 1.0, selected: Collection[int] | None = None,
+            gray: bool = False) -> np.ndarray:
+    """Paste the restored faces (all, or the indices in ``selected``) onto a copy of the background."""
+    canvas = result.background.copy()
+    for index, face in enumerate(result.faces):
+        if face.restored is None or (selected is not None and index not in selected):
+            continue
+        mask = face.mask if face.mask is not None else _soft_mask(face.restored.shape[0])
+        align.paste_face(canvas, face.restored, face.matrix, result.scale, mask, blend, gray,
+                         crop_size=face.crop_size)
+    return canvas
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    luma = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return np.repeat(np.clip(luma + 0.5, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
+def restore_aligned(image: np.ndarray, scale: int, restorer: Restorer, force: bool = False) -> np.ndarray:
+    """Restore an already aligned face crop of any size; the result is exactly its size times ``scale``.
+
+    The crop is resized to the model's input (bicubic upsampling when smaller, as in blind face
+    restoration benchmarks). A crop larger than the model input would be shrunk, so it is upscaled
+    plainly instead, unless ``force``.
+    """
+    height, width = image.shape[:2]
+    info = restorer.info
+    if info.input_size is None:  # a general SR model: run it on the whole crop
+        return resize_to(restorer.upscale(image), width * scale, height * scale)
+    size = info.input_size
+    if max(height, width) > size and not force:
+        return resize_to(image, width * scale, height * scale)
+    face_input = _resize_cubic(image, size)
+    restored = restorer.restore_faces([face_input])[0]
+    return _resize_cubic(restored, width * scale, height * scale)
+
+
+def _resize_cubic(image: np.ndarray, width: int, height: int | None = None) -> np.ndarray:
+    import cv2
+
+    height = width if height is None else height
+    if image.shape[:2] == (height, width):
+        return image
+    shrinking = width * height < image.shape[0] * image.shape[1]
+    return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
+
+
+class FacePipeline:
+    """Loaded models + settings; ``restore`` turns one decoded photo into a RestoreResult."""
+
+    def __init__(self, settings: RestoreSettings, restorer: Restorer | None = None,
+                 detector: Detector | None = None, background_model: Restorer | None = None) -> None:
+        self.settings = settings
+        self.restorer = restorer or Restorer(load_model(settings.model), settings.device, settings.fidelity)
+        if self.restorer.info.kind != "face" and not settings.aligned:
+            raise ModelError(self.restorer.info.path, "this is a general super-resolution model, not a face "
+                             "model: use it as the background model (--bg-model)")
+        self.restorer.fidelity = settings.fidelity
+        self._detector = detector
+        self.background_model = background_model
+        if background_model is None and settings.bg_model:
+            self.background_model = Restorer(load_model(settings.bg_model), settings.device)
+
+    @property
+    def detector(self) -> Detector:
+        if self._detector is None:
+            self._detector = create_detector(self.settings.detect)
+        return self._detector
+
+    def restore(self, image: LoadedImage, cancel: CancelToken | None = None) -> RestoreResult:
+        if self.settings.aligned:
+            return self._restore_aligned(image)
+        timings: dict[str, float] = {}
+        rgb, scale = image.rgb, self.settings.scale
+        with _timed(timings, "detect"):
+            detections = select_faces(self.detector.detect(rgb), self.settings.detect, rgb.shape[:2])
+        size = self.restorer.info.input_size or 0
+        with _timed(timings, "align"):
+            aligned = [align.warp_face(rgb, detection, size) for detection in detections]
+        wanted = [face for face in aligned if face.warp_scale >= MIN_WARP_SCALE or self.settings.force_small_model]
+        with _timed(timings, "restore"):
+            outputs = self.restorer.restore_faces([face.image for face in wanted], cancel)
+        if image.is_gray:
+            outputs = [to_gray(output) for output in outputs]
+        by_face = {id(face): output for face, output in zip(wanted, outputs)}
+        with _timed(timings, "background"):
+            background = upscale_background(rgb, scale, self.background_model, self.settings.tile, cancel)
+        faces = tuple(self._outcome(face, by_face.get(id(face))) for face in aligned)
+        result = RestoreResult(image=background, background=background, alpha=upscale_alpha(image.alpha, scale),
+                               faces=faces, scale=scale, timings=timings, warnings=image.warnings)
+        with _timed(timings, "paste"):
+            composed = compose(result, self.settings.blend, gray=image.is_gray)
+        return RestoreResult(image=composed, background=background, alpha=result.alpha, faces=faces, scale=scale,
+                             timings=timings, warnings=image.warnings + self._face_warnings(faces))
+
+    @staticmethod
+    def _outcome(face: AlignedFace, restored: np.ndarray | None) -> RestoredFace:
+        status = FaceStatus.RESTORED if restored is not None else FaceStatus.LEFT_TO_BACKGROUND
+        mask = face_mask(restored) if restored is not None else None
+        return RestoredFace(face.detection, status, face.warp_scale, face.matrix, face.image.shape[0], restored, mask)
+
+    @staticmethod
+    def _face_warnings(faces: tuple[RestoredFace, ...]) -> tuple[str, ...]:
+        if not faces:
+            return ("no face found: only the background was upscaled",)
+        left = sum(face.status is FaceStatus.LEFT_TO_BACKGROUND for face in faces)
+        if left:
+            return (f"{left} face(s) larger than the model input were left to the background upscaler "
+                    "(use --force to restore them anyway)",)
+        return ()
+
+    def _restore_aligned(self, image: LoadedImage) -> RestoreResult:
+        timings: dict[str, float] = {}
+        scale = self.settings.scale
+        with _timed(timings, "restore"):
+            output = restore_aligned(image.rgb, scale, self.restorer, self.settings.force_small_model)
+        if image.is_gray:
+            output = to_gray(output)
+        with _timed(timings, "background"):
+            background = resize_to(image.rgb, image.rgb.shape[1] * scale, image.rgb.shape[0] * scale)
+        return RestoreResult(image=output, background=background, alpha=upscale_alpha(image.alpha, scale),
+                             faces=(), scale=scale, timings=timings, warnings=image.warnings)

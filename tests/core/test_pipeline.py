@@ -1,0 +1,127 @@
+"""The whole photo pipeline with randomly initialised own models (no downloads, no ../shared)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.config import RestoreSettings
+from core.io import LoadedImage
+from core.pipeline import FacePipeline, compose
+from core.types import FaceStatus
+from tests.conftest import make_model_file
+
+
+def _loaded(rgb: np.ndarray, alpha: np.ndarray | None = None, gray: bool = False) -> LoadedImage:
+    return LoadedImage(rgb=rgb, alpha=alpha, is_gray=gray, path=None, format="png", warnings=())
+
+
+def _face_region(result, margin: int = 0) -> tuple[slice, slice]:
+    x0, y0, x1, y1 = (int(v * result.scale) for v in result.faces[0].detection.box)
+    return slice(max(y0 - margin, 0), y1 + margin), slice(max(x0 - margin, 0), x1 + margin)
+
+
+@pytest.mark.parametrize("arch", ["srresnet", "rcan"])
+def test_each_own_architecture_restores_the_astronaut_face(tmp_path: Path, astronaut: np.ndarray, arch: str) -> None:
+    model = make_model_file(tmp_path / f"{arch}.safetensors", arch=arch, input_size=256, seed=1)
+    result = FacePipeline(RestoreSettings(scale=2, model=str(model))).restore(_loaded(astronaut))
+    assert result.image.shape == (1024, 1024, 3)
+    assert [face.status for face in result.faces] == [FaceStatus.RESTORED]
+    assert result.faces[0].restored.shape == (256, 256, 3)
+    rows, cols = _face_region(result)
+    changed = np.abs(result.image.astype(int) - result.background.astype(int)).max(axis=2) > 8
+    assert changed[rows, cols].mean() > 0.5  # a random model visibly changes the face ...
+    assert not changed[800:, 800:].any()  # ... and nothing far from it
+    assert {"detect", "align", "restore", "background", "paste"} <= result.timings.keys()
+
+
+def test_identity_model_pastes_back_without_visible_change(identity_model: Path, astronaut: np.ndarray) -> None:
+    result = FacePipeline(RestoreSettings(scale=2, model=str(identity_model))).restore(_loaded(astronaut))
+    assert result.restored_count == 1
+    rows, cols = _face_region(result, margin=40)
+    difference = np.abs(result.image.astype(int) - result.background.astype(int))[rows, cols]
+    assert difference.mean() < 2.0 and np.percentile(difference, 99) < 20  # aligned to the pixel, no seam
+
+
+def test_a_face_larger_than_the_model_input_is_left_to_the_background(tmp_path: Path, astronaut) -> None:
+    small_model = make_model_file(tmp_path / "small.safetensors", input_size=64)
+    result = FacePipeline(RestoreSettings(scale=2, model=str(small_model))).restore(_loaded(astronaut))
+    assert [face.status for face in result.faces] == [FaceStatus.LEFT_TO_BACKGROUND]
+    assert result.faces[0].warp_scale < 1
+    assert np.array_equal(result.image, result.background)
+    assert any("left to the background" in warning for warning in result.warnings)
+    forced = FacePipeline(RestoreSettings(scale=2, model=str(small_model), force_small_model=True))
+    assert forced.restore(_loaded(astronaut)).restored_count == 1
+
+
+def test_compose_without_inference_honours_blend_and_selection(tiny_model: Path, astronaut, monkeypatch) -> None:
+    pipeline = FacePipeline(RestoreSettings(scale=1, model=str(tiny_model)))
+    result = pipeline.restore(_loaded(astronaut))
+    monkeypatch.setattr(pipeline.restorer, "run", lambda batch: pytest.fail("compose must not run the model"))
+    assert np.array_equal(compose(result, selected=[]), result.background)
+    assert np.array_equal(compose(result, blend=0.0), result.background)
+    assert np.array_equal(compose(result, blend=1.0), result.image)
+    half = compose(result, blend=0.5).astype(int)
+    rows, cols = _face_region(result)
+    full_change = np.abs(result.image.astype(int) - result.background)[rows, cols].mean()
+    half_change = np.abs(half - result.background)[rows, cols].mean()
+    assert 0.3 * full_change < half_change < 0.7 * full_change
+
+
+def test_gray_photo_gets_gray_faces(tiny_model: Path, astronaut: np.ndarray) -> None:
+    gray = np.repeat(astronaut.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
+    result = FacePipeline(RestoreSettings(scale=2, model=str(tiny_model))).restore(_loaded(gray, gray=True))
+    assert result.restored_count == 1
+    assert np.array_equal(result.image[..., 0], result.image[..., 1])
+    assert np.array_equal(result.image[..., 1], result.image[..., 2])
+
+
+def test_alpha_is_upscaled_alongside(tiny_model: Path, astronaut: np.ndarray) -> None:
+    alpha = np.zeros(astronaut.shape[:2], np.uint8)
+    alpha[:, 256:] = 255
+    result = FacePipeline(RestoreSettings(scale=2, model=str(tiny_model))).restore(_loaded(astronaut, alpha))
+    assert result.alpha.shape == (1024, 1024)
+    assert result.alpha[:, :500].max() == 0 and result.alpha[:, 530:].min() == 255
+
+
+def test_photo_without_face_is_still_upscaled(tiny_model: Path) -> None:
+    flat = np.full((120, 160, 3), 128, np.uint8)
+    result = FacePipeline(RestoreSettings(scale=4, model=str(tiny_model))).restore(_loaded(flat))
+    assert result.faces == () and result.image.shape == (480, 640, 3)
+    assert any("no face found" in warning for warning in result.warnings)
+
+
+@pytest.mark.parametrize("shape", [(50, 50), (40, 60)])
+def test_aligned_mode_output_is_input_size_times_scale(tiny_model: Path, shape: tuple[int, int]) -> None:
+    crop = np.random.default_rng(0).integers(0, 256, (*shape, 3), dtype=np.uint8)
+    result = FacePipeline(RestoreSettings(scale=4, model=str(tiny_model), aligned=True)).restore(_loaded(crop))
+    assert result.image.shape == (shape[0] * 4, shape[1] * 4, 3)
+    assert not np.array_equal(result.image, result.background)  # the model ran
+
+
+def _esrgan_file(tmp_path: Path, scale: int = 2) -> Path:
+    """A tiny randomly initialised ESRGAN (Real-ESRGAN's architecture), as a user's .pth would be."""
+    import torch
+    from spandrel.architectures.ESRGAN.__arch.RRDB import RRDBNet
+
+    path = tmp_path / f"RealESRGAN_x{scale}.pth"
+    torch.manual_seed(0)
+    torch.save(RRDBNet(in_nc=3, out_nc=3, num_filters=8, num_blocks=1, scale=scale).state_dict(), path)
+    return path
+
+
+def test_general_sr_model_cannot_be_the_face_model(tmp_path: Path) -> None:
+    with pytest.raises(Exception, match="background model"):
+        FacePipeline(RestoreSettings(model=str(_esrgan_file(tmp_path))))
+
+
+@pytest.mark.parametrize("scale", [2, 4])
+def test_background_model_runs_in_tiles_at_any_target_scale(tmp_path: Path, tiny_model: Path, scale: int) -> None:
+    photo = np.random.default_rng(1).integers(0, 256, (90, 70, 3), dtype=np.uint8)
+    settings = RestoreSettings(scale=scale, model=str(tiny_model), bg_model=str(_esrgan_file(tmp_path)), tile=32)
+    result = FacePipeline(settings).restore(_loaded(photo))
+    assert result.image.shape == (90 * scale, 70 * scale, 3)
+    lanczos = FacePipeline(RestoreSettings(scale=scale, model=str(tiny_model))).restore(_loaded(photo))
+    assert not np.array_equal(result.background, lanczos.background)  # the model, not Lanczos, made it
