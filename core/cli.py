@@ -10,10 +10,14 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.config import DETECTORS, DEVICES, OUTPUT_EXTENSIONS, SCALES, DEFAULT_MAX_PIXELS, DetectSettings, \
     OutputSettings, RestoreSettings
 from core.errors import FaceSRError
+
+if TYPE_CHECKING:
+    from core.batch import BatchSummary
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -113,7 +117,7 @@ def run_restore(args: argparse.Namespace) -> int:
     return EXIT_FAILED if summary.failed else EXIT_OK
 
 
-def print_summary(summary) -> None:
+def print_summary(summary: BatchSummary) -> None:
     for outcome in summary.outcomes:
         if outcome.status == "done":
             notes = "; ".join(outcome.warnings)

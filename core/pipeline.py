@@ -6,12 +6,14 @@ is separate so the GUI can change blend strength or the face selection without r
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
+import cv2
 import numpy as np
 
 from core import align
@@ -87,8 +89,7 @@ def restore_aligned(image: np.ndarray, scale: int, restorer: Restorer, force: bo
 
 
 def _resize_cubic(image: np.ndarray, width: int, height: int | None = None) -> np.ndarray:
-    import cv2
-
+    """Bicubic, as face SR benchmarks upsample their inputs (area averaging when shrinking)."""
     height = width if height is None else height
     if image.shape[:2] == (height, width):
         return image
@@ -138,11 +139,10 @@ class FacePipeline:
             background = upscale_background(rgb, scale, self.background_model, self.settings.tile, cancel)
         faces = tuple(self._outcome(face, by_face.get(id(face))) for face in aligned)
         result = RestoreResult(image=background, background=background, alpha=upscale_alpha(image.alpha, scale),
-                               faces=faces, scale=scale, timings=timings, warnings=image.warnings)
+                               faces=faces, scale=scale, timings=timings,
+                               warnings=image.warnings + self._face_warnings(faces))
         with _timed(timings, "paste"):
-            composed = compose(result, self.settings.blend, gray=image.is_gray)
-        return RestoreResult(image=composed, background=background, alpha=result.alpha, faces=faces, scale=scale,
-                             timings=timings, warnings=image.warnings + self._face_warnings(faces))
+            return dataclasses.replace(result, image=compose(result, self.settings.blend, gray=image.is_gray))
 
     @staticmethod
     def _outcome(face: AlignedFace, restored: np.ndarray | None) -> RestoredFace:
