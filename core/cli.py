@@ -67,7 +67,7 @@ def _add_restore(commands: argparse._SubParsersAction) -> None:
 def _add_models(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("models", help="list installed models, fetch optional weights, set the default")
     p.add_argument("--download", metavar="NAME", help="fetch optional weights (retinaface, retinaface-mobile, "
-                   "parsenet, vgg19) into the user model folder")
+                   "parsenet) into the user model folder; VGG19 comes with `train --download-vgg`")
     p.add_argument("--set-default", metavar="NAME_OR_PATH", help="make this model the default")
     p.set_defaults(func=run_models)
 

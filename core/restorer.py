@@ -39,7 +39,8 @@ def choose_dtype(info: ModelInfo, device: torch.device) -> torch.dtype:
     return torch.float32
 
 
-def _is_out_of_memory(error: BaseException) -> bool:
+def is_out_of_memory(error: BaseException) -> bool:
+    """PyTorch reports CPU and some GPU allocation failures as plain RuntimeErrors."""
     return isinstance(error, torch.cuda.OutOfMemoryError) or "out of memory" in str(error).lower() \
         or "can't allocate memory" in str(error).lower()
 
@@ -81,7 +82,7 @@ class Restorer:
             try:
                 restored += tensor_to_images(self.run(images_to_tensor(chunk)))
             except RuntimeError as error:
-                if not _is_out_of_memory(error) or self.max_batch == 1:
+                if not is_out_of_memory(error) or self.max_batch == 1:
                     raise
                 self.max_batch //= 2
                 log.warning("out of memory with %d faces at once; retrying with %d", len(chunk), self.max_batch)

@@ -42,6 +42,7 @@ from core.models.discriminator import build_discriminator
 from core.models.registry import build_generator, count_parameters
 from core.models.store import ModelMetadata, save_generator
 from core.progress import CancelToken, ProgressCallback, no_progress
+from core.restorer import is_out_of_memory
 from core.tensor import images_to_tensor, tensor_to_images
 from core.training import checkpoint as ckpt
 from core.training.config import TrainConfig
@@ -550,7 +551,14 @@ class Trainer:
                     if self.cuda:
                         lq = lq.contiguous(memory_format=torch.channels_last)
                         hq = hq.contiguous(memory_format=torch.channels_last)
-                    parts = self.train_step(lq, hq)
+                    try:
+                        parts = self.train_step(lq, hq)
+                    except (torch.OutOfMemoryError, RuntimeError) as error:
+                        if not is_out_of_memory(error):
+                            raise
+                        raise TrainingError(self.run_dir, f"out of memory on {self.device} at batch size "
+                                            f"{c.batch_size} ({c.face_size} px faces): lower --batch-size; the "
+                                            f"last checkpoint (step {self.step}) can be resumed") from error
                     self.step += 1
                     self.batch_in_epoch += 1
                     interval_steps += 1
