@@ -7,14 +7,19 @@ cause), 2 usage or set-up errors (bad flags, missing input, missing or corrupt m
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.config import DETECTORS, DEVICES, OUTPUT_EXTENSIONS, SCALES, DEFAULT_MAX_PIXELS, DetectSettings, \
     OutputSettings, RestoreSettings
 from core.errors import FaceSRError
+from core.progress import CancelToken
 
 if TYPE_CHECKING:
     from core.batch import BatchSummary
@@ -31,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo(commands)
     from core.training.commands import register_commands
 
-    register_commands(commands)
+    train, evaluate = register_commands(commands)
+    train.set_defaults(func=run_train)
+    evaluate.set_defaults(func=run_eval)
     return parser
 
 
@@ -160,6 +167,93 @@ def run_demo(args: argparse.Namespace) -> int:
     from core.demo import run
 
     print(run(args.output, args.model))
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def graceful_stop(token: CancelToken) -> Iterator[None]:
+    """SIGINT/SIGTERM ask the run to checkpoint and stop; a second Ctrl-C interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(signum: int, frame: object) -> None:
+        if token.cancelled and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        print("\nstopping: writing a checkpoint (Ctrl-C again to abort without one)", file=sys.stderr)
+        token.cancel()
+
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Exit 0 when done or stopped gracefully (resumable), 1 on a training error, 2 on bad flags."""
+    from core.training.commands import UsageError, config_from_args, resume_config, run_dir_for
+
+    try:
+        if args.resume:
+            config, run_dir = resume_config(args), args.resume
+        else:
+            if args.data is None:
+                raise UsageError("--data DIR is required (or --resume RUN_DIR)")
+            config = config_from_args(args)
+            run_dir = run_dir_for(args, config)
+            if (run_dir / "state.pt").exists() and not args.preview_degradations:
+                raise UsageError(f"{run_dir} already holds a run: continue it with --resume {run_dir} "
+                                 "or choose another --run-dir")
+        if args.preview_degradations:
+            from core.training.data import preview_degradations
+
+            print(preview_degradations(config, args.out or run_dir, args.preview_count))
+            return EXIT_OK
+        from core.training.trainer import train
+
+        token = CancelToken()
+        with graceful_stop(token):
+            result = train(config, run_dir, resume=bool(args.resume), cancel=token, show_bar=not args.no_progress)
+    except UsageError as error:
+        print(f"main.py train: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except FaceSRError as error:  # TrainingError and the errors of the files it reads
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    best = f"; best PSNR-Y {result.best_psnr_y:.2f} dB at step {result.best_step}" if result.best_psnr_y else ""
+    if result.stopped:
+        print(f"stopped at step {result.step} with a checkpoint in {result.run_dir}{best}\n"
+              f"continue with: python main.py train --resume {result.run_dir}")
+    else:
+        print(f"finished {result.step} steps in {result.run_dir}{best}")
+    return EXIT_OK
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Exit 0 with the table written, 1 on an evaluation error, 2 on bad flags or an unusable model."""
+    from core.errors import ModelError
+    from core.training.evaluate import evaluate, format_table, write_report
+
+    if args.crop_border < 0:
+        print("main.py eval: error: --crop-border must be >= 0", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        report = evaluate(args.model, args.hr, args.scale, args.degradation, args.seed, args.device,
+                          args.crop_border)
+        out = args.out or Path(f"eval-{Path(report.model).stem}-x{args.scale}-{args.degradation}")
+        csv_path, json_path = write_report(report, out)
+    except ModelError as error:  # a missing or unusable model is a set-up error, as in `restore`
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except FaceSRError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(format_table(report))
+    print(f"wrote {csv_path} and {json_path}")
     return EXIT_OK
 
 

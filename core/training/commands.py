@@ -1,27 +1,19 @@
-"""`train` and `eval` sub-commands. core/cli.py calls ``register_commands(subparsers)``.
+"""The `train` and `eval` sub-commands' flags, and their translation into a TrainConfig.
 
-Exit codes: 0 done (or stopped gracefully, resumable), 1 a training/evaluation error (one line naming
-the file and the cause), 2 a usage error (one line; for eval also a missing or unusable model).
+core/cli.py calls ``register_commands(subparsers)`` and attaches its handlers (which print) to the
+returned parsers.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import signal
-import sys
-import threading
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from core.errors import FaceSRError, ModelError, brief
-from core.progress import CancelToken
+from core.errors import FaceSRError, brief
 from core.training import config as cfg
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 # argparse dest -> dotted TrainConfig key, for flags that map one to one
 _DIRECT = {
@@ -49,16 +41,17 @@ class UsageError(Exception):
     """Bad flags: reported as one line, exit 2."""
 
 
-def register_commands(subparsers: argparse._SubParsersAction) -> None:
-    _add_train(subparsers)
-    _add_eval(subparsers)
+def register_commands(subparsers: argparse._SubParsersAction) -> tuple[argparse.ArgumentParser,
+                                                                      argparse.ArgumentParser]:
+    """Add `train` and `eval` to ``subparsers``; return their parsers for the CLI to attach handlers."""
+    return _add_train(subparsers), _add_eval(subparsers)
 
 
 def _range(kind: type) -> dict[str, Any]:
     return {"nargs": 2, "type": kind, "metavar": ("MIN", "MAX")}
 
 
-def _add_train(subparsers: argparse._SubParsersAction) -> None:
+def _add_train(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = subparsers.add_parser("train", help="train a face restoration generator (pixel stage, then GAN stage)",
                               description="Train a generator on a folder of face images. Unset options come "
                                           "from the preset. Stop with Ctrl-C or by creating a file named STOP "
@@ -130,10 +123,10 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
                    help="write a grid of LQ|HQ training pairs (PNG) and exit")
     g.add_argument("--preview-count", type=int, default=8, metavar="N")
     g.add_argument("--out", type=Path, metavar="DIR", help="where --preview-degradations writes (default: run folder)")
-    p.set_defaults(func=run_train)
+    return p
 
 
-def _add_eval(subparsers: argparse._SubParsersAction) -> None:
+def _add_eval(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = subparsers.add_parser("eval", help="PSNR-Y/SSIM-Y of a model against bicubic on HR faces")
     p.add_argument("--model", required=True, metavar="PATH_OR_NAME")
     p.add_argument("--hr", required=True, type=Path, metavar="DIR", help="folder of HR (aligned) face images")
@@ -145,7 +138,7 @@ def _add_eval(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, metavar="DIR", help="where eval.csv and eval.json go "
                                                            "(default: ./eval-<model>-x<scale>-<degradation>)")
     p.add_argument("--device", default="auto")
-    p.set_defaults(func=run_eval)
+    return p
 
 
 # --- train ----------------------------------------------------------------------------------------------
@@ -234,94 +227,10 @@ def resume_config(args: argparse.Namespace) -> cfg.TrainConfig:
         raise UsageError(str(error)) from error
 
 
-def _run_dir(args: argparse.Namespace, config: cfg.TrainConfig) -> Path:
+def run_dir_for(args: argparse.Namespace, config: cfg.TrainConfig) -> Path:
     if args.run_dir:
         return args.run_dir
     from core.paths import user_runs_dir
 
     root = args.runs_root or user_runs_dir()
     return root / f"{datetime.now():%Y%m%d-%H%M%S}-{config.preset}-{config.stage}"
-
-
-@contextlib.contextmanager
-def graceful_stop(token: CancelToken) -> Iterator[None]:
-    """SIGINT/SIGTERM ask the run to checkpoint and stop; a second Ctrl-C interrupts at once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-    def handler(signum: int, frame: object) -> None:
-        if token.cancelled and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        print("\nstopping: writing a checkpoint (Ctrl-C again to abort without one)", file=sys.stderr)
-        token.cancel()
-
-    for sig in previous:
-        signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
-def run_train(args: argparse.Namespace) -> int:
-    try:
-        if args.resume:
-            config, run_dir = resume_config(args), args.resume
-        else:
-            if args.data is None:
-                raise UsageError("--data DIR is required (or --resume RUN_DIR)")
-            config = config_from_args(args)
-            run_dir = _run_dir(args, config)
-            if (run_dir / "state.pt").exists() and not args.preview_degradations:
-                raise UsageError(f"{run_dir} already holds a run: continue it with --resume {run_dir} "
-                                 "or choose another --run-dir")
-        if args.preview_degradations:
-            from core.training.data import preview_degradations
-
-            print(preview_degradations(config, args.out or run_dir, args.preview_count))
-            return EXIT_OK
-        from core.training.trainer import train
-
-        token = CancelToken()
-        with graceful_stop(token):
-            result = train(config, run_dir, resume=bool(args.resume), cancel=token, show_bar=not args.no_progress)
-    except UsageError as error:
-        print(f"main.py train: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except FaceSRError as error:  # TrainingError and the errors of the files it reads
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    best = f"; best PSNR-Y {result.best_psnr_y:.2f} dB at step {result.best_step}" if result.best_psnr_y else ""
-    if result.stopped:
-        print(f"stopped at step {result.step} with a checkpoint in {result.run_dir}{best}\n"
-              f"continue with: python main.py train --resume {result.run_dir}")
-    else:
-        print(f"finished {result.step} steps in {result.run_dir}{best}")
-    return EXIT_OK
-
-
-# --- eval -----------------------------------------------------------------------------------------------
-
-def run_eval(args: argparse.Namespace) -> int:
-    from core.training.evaluate import evaluate, format_table, write_report
-
-    if args.crop_border < 0:
-        print("main.py eval: error: --crop-border must be >= 0", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        report = evaluate(args.model, args.hr, args.scale, args.degradation, args.seed, args.device,
-                          args.crop_border)
-        out = args.out or Path(f"eval-{Path(report.model).stem}-x{args.scale}-{args.degradation}")
-        csv_path, json_path = write_report(report, out)
-    except ModelError as error:  # a missing or unusable model is a set-up error, as in `restore`
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except FaceSRError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    print(format_table(report))
-    print(f"wrote {csv_path} and {json_path}")
-    return EXIT_OK
