@@ -83,18 +83,10 @@ def restore_aligned(image: np.ndarray, scale: int, restorer: Restorer, force: bo
     size = info.input_size
     if max(height, width) > size and not force:
         return resize_to(image, width * scale, height * scale)
-    face_input = _resize_cubic(image, size)
+    # bicubic, as face SR benchmarks upsample their inputs
+    face_input = resize_to(image, size, size, enlarge=cv2.INTER_CUBIC)
     restored = restorer.restore_faces([face_input])[0]
-    return _resize_cubic(restored, width * scale, height * scale)
-
-
-def _resize_cubic(image: np.ndarray, width: int, height: int | None = None) -> np.ndarray:
-    """Bicubic, as face SR benchmarks upsample their inputs (area averaging when shrinking)."""
-    height = width if height is None else height
-    if image.shape[:2] == (height, width):
-        return image
-    shrinking = width * height < image.shape[0] * image.shape[1]
-    return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
+    return resize_to(restored, width * scale, height * scale, enlarge=cv2.INTER_CUBIC)
 
 
 class FacePipeline:

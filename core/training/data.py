@@ -28,7 +28,8 @@ from core.errors import ImageReadError, TrainingError
 from core.io import read_image, scan_images, write_image
 from core.tensor import images_to_tensor
 from core.training.config import AugmentConfig, DegradationConfig, TrainConfig
-from core.training.degradations import degrade, resize, sample_rng
+from core.background import resize_to
+from core.training.degradations import degrade, sample_rng
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +88,7 @@ def square_resize(image: np.ndarray, size: int) -> np.ndarray:
     image = image[top:top + side, left:left + side]
     if side == size:
         return np.ascontiguousarray(image)
-    if side > size:
-        return resize(image, size, size)
-    return cv2.resize(image, (size, size), interpolation=cv2.INTER_CUBIC)
+    return resize_to(image, size, size, enlarge=cv2.INTER_CUBIC)
 
 
 def augment_face(face: np.ndarray, config: AugmentConfig, rng: np.random.Generator) -> np.ndarray:

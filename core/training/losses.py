@@ -88,24 +88,15 @@ def find_vgg_weights(explicit: str | None, download: bool) -> Path:
         raise TrainingError(
             target,
             f"the perceptual loss needs torchvision's VGG19 ImageNet weights: download {VGG19_URL} to this "
-            "path (or run `python main.py models --download vgg19`), pass --vgg-weights FILE, "
-            "add --download-vgg to fetch it now, or set --perceptual-weight 0",
+            "path, pass --vgg-weights FILE, add --download-vgg to fetch it now, or set --perceptual-weight 0",
         )
     log.warning("downloading the VGG19 weights for the perceptual loss to %s", target)
     return _download_vgg(target)
 
 
 def _download_vgg(target: Path) -> Path:
-    """Through core.downloads (checksum, atomic) when it knows "vgg19", else torch.hub (hash prefix, atomic)."""
-    from core import downloads
-
-    known = getattr(downloads, "KNOWN_WEIGHTS", {})
-    if "vgg19" in known and known["vgg19"].filename == VGG19_FILE:
-        try:
-            return downloads.fetch_weights("vgg19")
-        except downloads.DownloadError as error:
-            raise TrainingError(target, f"could not download the VGG19 weights ({error.cause}); download "
-                                        f"{VGG19_URL} by hand to this path or pass --vgg-weights FILE") from error
+    """Fetch torchvision's VGG19 with torch.hub, which checks the hash prefix in the file name and renames
+    the download into place only when it matches (atomic)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         # torch.hub writes to a temporary file and renames it once the hash prefix of the name matches.
