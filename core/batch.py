@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -19,7 +19,7 @@ from core.config import OutputSettings
 from core.errors import FaceSRError
 from core.io import read_image, scan_images, write_image
 from core.pipeline import FacePipeline
-from core.progress import CancelToken, Cancelled, ProgressCallback, no_progress
+from core.progress import CancelToken, Cancelled, PauseGate, ProgressCallback, no_progress
 from core.types import FaceStatus, RestoreResult
 
 log = logging.getLogger(__name__)
@@ -151,11 +151,18 @@ def side_by_side(left: np.ndarray, right: np.ndarray, gap: int = 8) -> np.ndarra
 
 
 def run_batch(pipeline: FacePipeline, jobs: Sequence[Job], output: OutputSettings,
-              progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> BatchSummary:
-    """Process jobs in order; stop early (remaining files "cancelled") when the token is set."""
+              progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
+              pause: PauseGate | None = None,
+              on_file: Callable[[FileOutcome], None] | None = None) -> BatchSummary:
+    """Process jobs in order; stop early (remaining files "cancelled") when the token is set.
+
+    ``pause`` is waited on between files; ``on_file`` hears each file's outcome as soon as it is known.
+    """
     start = time.perf_counter()
     outcomes: list[FileOutcome] = []
     for index, job in enumerate(jobs):
+        if pause is not None:
+            pause.wait(cancel)
         if cancel is not None and cancel.cancelled:
             outcomes += [FileOutcome(j.source, j.target, "cancelled") for j in jobs[index:]]
             break
@@ -167,5 +174,7 @@ def run_batch(pipeline: FacePipeline, jobs: Sequence[Job], output: OutputSetting
         if outcome.status == "failed":
             log.warning("%s: %s", job.source, outcome.reason)
         outcomes.append(outcome)
+        if on_file is not None:
+            on_file(outcome)
         progress(index + 1, len(jobs), job.source.name)
     return BatchSummary(tuple(outcomes), time.perf_counter() - start)

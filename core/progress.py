@@ -33,3 +33,27 @@ class CancelToken:
     def raise_if_cancelled(self) -> None:
         if self._event.is_set():
             raise Cancelled()
+
+
+class PauseGate:
+    """A thread-safe pause switch: long work calls ``wait`` between units and blocks while paused."""
+
+    def __init__(self) -> None:
+        self._running = threading.Event()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait(self, cancel: CancelToken | None = None, poll: float = 0.1) -> None:
+        """Return at once when running; else block until resumed or cancelled."""
+        while not self._running.wait(poll):
+            if cancel is not None and cancel.cancelled:
+                return

@@ -62,6 +62,13 @@ class LowResolutionBody(nn.Module):
         return out
 
 
+class GlobalMean(nn.Module):
+    """Mean over H and W, as AdaptiveAvgPool2d(1) but with a deterministic CUDA backward."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean(dim=(2, 3), keepdim=True)
+
+
 class ChannelAttention(nn.Module):
     """Squeeze-and-excitation over channels (RCAN's CA layer)."""
 
@@ -69,7 +76,7 @@ class ChannelAttention(nn.Module):
         super().__init__()
         squeezed = max(1, channels // reduction)
         self.gate = nn.Sequential(
-            nn.AdaptiveAvgPool2d(1),
+            GlobalMean(),
             nn.Conv2d(channels, squeezed, 1),
             nn.ReLU(inplace=True),
             nn.Conv2d(squeezed, channels, 1),

@@ -27,7 +27,8 @@ _DIRECT = {
     "tv_weight": "loss.tv_weight", "gan_type": "loss.gan_type", "degradation": "degradation.kind",
     "blur_sigma": "degradation.blur_sigma", "blind_blur_sigma": "degradation.blind_blur_sigma",
     "blind_downsample": "degradation.blind_downsample", "blind_noise": "degradation.blind_noise",
-    "blind_jpeg": "degradation.blind_jpeg", "scale_jitter": "augment.scale_jitter",
+    "blind_jpeg": "degradation.blind_jpeg", "blind_bicubic_share": "degradation.blind_bicubic_share",
+    "patch_size": "patch_size", "scale_jitter": "augment.scale_jitter",
     "shift_jitter": "augment.shift_jitter", "color_jitter": "augment.color_jitter", "val_every": "val_every",
     "log_every": "log_every", "checkpoint_every": "checkpoint_every", "workers": "workers", "seed": "seed",
     "deterministic": "deterministic", "compile": "compile", "precision": "precision", "device": "device",
@@ -98,9 +99,13 @@ def _add_train(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     g.add_argument("--degradation", choices=cfg.DEGRADATIONS)
     g.add_argument("--blur-sigma", **_range(float), help="bicubic: blur before downsampling (default 0 0)")
     g.add_argument("--blind-blur-sigma", **_range(float), help="blind: default 0.1 10")
-    g.add_argument("--blind-downsample", **_range(float), help="blind: default 1 8")
+    g.add_argument("--blind-downsample", **_range(float), help="blind: default 1 8 (log-uniform)")
     g.add_argument("--blind-noise", **_range(float), help="blind: Gaussian sigma on 0..255, default 0 20")
     g.add_argument("--blind-jpeg", **_range(int), help="blind: JPEG quality, default 60 100")
+    g.add_argument("--blind-bicubic-share", type=float, metavar="FRACTION",
+                   help="blind: fraction of samples degraded by plain bicubic instead (default 0)")
+    g.add_argument("--patch-size", type=int, metavar="PX",
+                   help="train on random HQ patches of this side cut from each face (default: whole faces)")
     g.add_argument("--no-hflip", action="store_true", help="no horizontal flips")
     g.add_argument("--scale-jitter", type=float)
     g.add_argument("--shift-jitter", type=float)

@@ -30,7 +30,9 @@ def _check_range(name: str, value: tuple[float, float], low: float, high: float)
 @dataclass(frozen=True)
 class DegradationConfig:
     """How HQ faces become LQ inputs. ``bicubic``: optional blur, then bicubic down by the scale.
-    ``blind``: blur -> downsample by a random factor -> Gaussian noise -> JPEG -> resize to the model input.
+    ``blind``: blur -> downsample by a random factor -> Gaussian noise -> JPEG -> resize to the model input;
+    a ``blind_bicubic_share`` of the samples are plain antialiased bicubic instead (down by a random
+    factor, bicubic back up), so a blind model also serves clean bicubic inputs such as SR benchmarks.
     """
 
     kind: str = "bicubic"
@@ -39,6 +41,7 @@ class DegradationConfig:
     blind_downsample: tuple[float, float] = (1.0, 8.0)
     blind_noise: tuple[float, float] = (0.0, 20.0)  # sigma on the 0..255 scale
     blind_jpeg: tuple[int, int] = (60, 100)
+    blind_bicubic_share: float = 0.0
 
     def __post_init__(self) -> None:
         if self.kind not in DEGRADATIONS:
@@ -48,6 +51,8 @@ class DegradationConfig:
         _check_range("blind downsampling factor", self.blind_downsample, 1.0, 32.0)
         _check_range("blind noise sigma", self.blind_noise, 0.0, 255.0)
         _check_range("blind JPEG quality", self.blind_jpeg, 1, 100)
+        if not 0.0 <= self.blind_bicubic_share <= 1.0:
+            raise ValueError(f"blind bicubic share must be between 0 and 1, got {self.blind_bicubic_share}")
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,7 @@ class TrainConfig:
     arch_args: dict[str, Any] = field(default_factory=dict)
     scale: int = 4
     face_size: int = 128  # HQ side; the model takes face_size // scale
+    patch_size: int = 0  # > 0: train on random HQ patches of this side cut from each face (0 = whole faces)
     stage: str = "pixel"
     init_from: str | None = None  # gan stage: a pixel run folder or generator file to start from
     steps: int = 100_000
@@ -159,6 +165,9 @@ class TrainConfig:
         if self.face_size % self.scale or self.face_size // self.scale < 8:
             raise ValueError(f"face size {self.face_size} must be a multiple of the scale {self.scale} "
                              f"with an input side of at least 8 px")
+        if self.patch_size and (self.patch_size % self.scale or not self.scale * 8 <= self.patch_size <= self.face_size):
+            raise ValueError(f"patch size {self.patch_size} must be a multiple of the scale {self.scale}, "
+                             f"at least {self.scale * 8} px and at most the face size {self.face_size}")
         if self.arch_args.get("scale", self.scale) != self.scale:
             raise ValueError(f"arch_args scale {self.arch_args['scale']} differs from the scale {self.scale}")
         if self.stage not in STAGES:

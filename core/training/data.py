@@ -113,10 +113,14 @@ def augment_face(face: np.ndarray, config: AugmentConfig, rng: np.random.Generat
 
 
 class FaceDataset(Dataset):
-    """Items are (LQ uint8 (s/scale)^2x3, HQ uint8 s^2x3, index); ``item(index, epoch)`` for a given epoch."""
+    """Items are (LQ uint8 (s/scale)^2x3, HQ uint8 s^2x3, index); ``item(index, epoch)`` for a given epoch.
+
+    s is the face size, or ``patch_size`` when set: the whole face is degraded (blur and resizing see
+    its real surroundings), then the same random square is cut from LQ and HQ.
+    """
 
     def __init__(self, files: Sequence[Path], face_size: int, scale: int, degradation: DegradationConfig,
-                 augment: AugmentConfig | None, seed: int, stream: int = TRAIN_STREAM) -> None:
+                 augment: AugmentConfig | None, seed: int, stream: int = TRAIN_STREAM, patch_size: int = 0) -> None:
         if not files:
             raise TrainingError(None, "the dataset is empty")
         self.files = list(files)
@@ -126,6 +130,7 @@ class FaceDataset(Dataset):
         self.augment = augment
         self.seed = seed
         self.stream = stream
+        self.patch_size = patch_size
         self.epoch = 0
         self._bad: set[int] = set()  # per process: each worker learns on its own, warns once per file
 
@@ -156,7 +161,17 @@ class FaceDataset(Dataset):
         rng = sample_rng(self.seed, self.stream, epoch, index)
         if self.augment is not None:
             face = augment_face(face, self.augment, rng)
-        return degrade(face, self.scale, self.degradation, rng), face, index
+        lq = degrade(face, self.scale, self.degradation, rng)
+        if self.patch_size:
+            lq, face = self._patch(lq, face, rng)
+        return lq, face, index
+
+    def _patch(self, lq: np.ndarray, hq: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        side = self.patch_size // self.scale
+        top, left = (int(rng.integers(0, lq.shape[0] - side + 1)) for _ in range(2))
+        s = self.scale
+        return (np.ascontiguousarray(lq[top:top + side, left:left + side]),
+                np.ascontiguousarray(hq[top * s:(top + side) * s, left * s:(left + side) * s]))
 
 
 def collate(batch: Sequence[tuple[np.ndarray, np.ndarray, int]]) -> tuple[torch.Tensor, torch.Tensor]:

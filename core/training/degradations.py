@@ -69,11 +69,38 @@ def degrade_bicubic(hq: np.ndarray, scale: int, config: DegradationConfig, rng: 
     return bicubic_downsample(image, scale)
 
 
+def _log_uniform(rng: np.random.Generator, low: float, high: float) -> float:
+    """Every octave of the range equally likely: x2 and x8 faces get the same share of training."""
+    return float(np.exp(rng.uniform(np.log(low), np.log(high))))
+
+
+def _enlarge(image: np.ndarray, width: int, height: int, rng: np.random.Generator) -> np.ndarray:
+    """Back to the model input with bilinear or bicubic, the two ways photos reach it (warps, benchmarks)."""
+    if image.shape[1] >= width:
+        return resize(image, width, height)
+    interpolation = cv2.INTER_CUBIC if rng.random() < 0.5 else cv2.INTER_LINEAR
+    return cv2.resize(image, (width, height), interpolation=interpolation)
+
+
+def degrade_blind_bicubic(hq: np.ndarray, scale: int, config: DegradationConfig,
+                          rng: np.random.Generator) -> np.ndarray:
+    """Clean LQ of a random size: antialiased bicubic down by a factor from the blind range, bicubic up."""
+    height, width = hq.shape[:2]
+    factor = _log_uniform(rng, *config.blind_downsample)
+    small = (max(1, round(width / factor)), max(1, round(height / factor)))
+    image = np.asarray(Image.fromarray(np.ascontiguousarray(hq)).resize(small, Image.Resampling.BICUBIC))
+    return bicubic_upsample(image, width // scale, height // scale) if small[0] < width // scale \
+        else resize(image, width // scale, height // scale)
+
+
 def degrade_blind(hq: np.ndarray, scale: int, config: DegradationConfig, rng: np.random.Generator) -> np.ndarray:
-    """blur -> downsample by a random factor -> Gaussian noise -> JPEG -> resize to the model input."""
+    """blur -> downsample by a random factor -> Gaussian noise -> JPEG -> resize to the model input
+    (or, for ``blind_bicubic_share`` of the samples, plain bicubic)."""
+    if rng.random() < config.blind_bicubic_share:
+        return degrade_blind_bicubic(hq, scale, config, rng)
     height, width = hq.shape[:2]
     image = gaussian_blur(hq.astype(np.float32), rng.uniform(*config.blind_blur_sigma))
-    factor = rng.uniform(*config.blind_downsample)
+    factor = _log_uniform(rng, *config.blind_downsample)
     small = (max(1, round(width / factor)), max(1, round(height / factor)))
     image = resize(image, *small)
     noise = rng.uniform(*config.blind_noise)
@@ -81,7 +108,7 @@ def degrade_blind(hq: np.ndarray, scale: int, config: DegradationConfig, rng: np
         image = image + rng.normal(0.0, noise, image.shape).astype(np.float32)
     image = np.clip(np.rint(image), 0, 255).astype(np.uint8)
     image = jpeg(image, int(rng.integers(config.blind_jpeg[0], config.blind_jpeg[1] + 1)))
-    return resize(image, width // scale, height // scale)
+    return _enlarge(image, width // scale, height // scale, rng)
 
 
 def degrade(hq: np.ndarray, scale: int, config: DegradationConfig, rng: np.random.Generator) -> np.ndarray:

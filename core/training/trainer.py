@@ -133,21 +133,6 @@ class EpochDataset(torch.utils.data.Dataset):
         return self.faces.item(index, epoch)
 
 
-class _GlobalAvgPool(nn.Module):
-    """mean over H, W: the same as AdaptiveAvgPool2d(1), with a deterministic CUDA backward."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.mean(dim=(2, 3), keepdim=True)
-
-
-def _deterministic_pools(module: nn.Module) -> None:
-    for name, child in module.named_children():
-        if isinstance(child, nn.AdaptiveAvgPool2d) and child.output_size in (1, (1, 1)):
-            setattr(module, name, _GlobalAvgPool())
-        else:
-            _deterministic_pools(child)
-
-
 def lr_factor(step: int, total: int, config: TrainConfig) -> float:
     """Learning-rate multiplier at ``step``: linear warm-up, then cosine / multi-step / constant."""
     optim = config.optim
@@ -241,7 +226,8 @@ class Trainer:
             raise TrainingError(data_root, f"{len(train_files)} training images are fewer than one batch "
                                            f"({c.batch_size} x {self.world.world_size} processes)")
         self.dataset_root = data_root
-        self.train_set = FaceDataset(train_files, c.face_size, c.scale, c.degradation, c.augment, c.seed)
+        self.train_set = FaceDataset(train_files, c.face_size, c.scale, c.degradation, c.augment, c.seed,
+                                     patch_size=c.patch_size)
         self.val_set = FaceDataset(val_files, c.face_size, c.scale, c.degradation, None, c.seed, VAL_STREAM) \
             if val_files else None
         self.sampler = EpochSampler(self.train_set, self.world, c.seed)
@@ -280,7 +266,6 @@ class Trainer:
         self.disc = build_discriminator(c.disc_args) if c.stage == "gan" else None
         for module in (self.generator, self.disc):
             if module is not None:
-                _deterministic_pools(module)
                 module.to(self.device)
                 if self.cuda:
                     module.to(memory_format=torch.channels_last)
