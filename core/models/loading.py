@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import shutil
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
+from core.atomic import atomic_output
 from core.errors import ModelError, brief
 from core.models.registry import count_parameters
 from core.models.store import load_generator, read_metadata
@@ -206,6 +208,27 @@ def _spandrel_load(path: Path) -> Any:
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, KeyError, TypeError) as error:
         raise ModelError(path, "the file is corrupt or its weights do not match any supported architecture "
                          f"({type(error).__name__}: {brief(error)})") from error
+
+
+def install_model(source: str | Path, name: str | None = None) -> Path:
+    """Copy a model file into the user model folder (as ``name`` + its suffix) after checking it loads.
+
+    An unloadable file raises ModelError naming it; an installed model of the same name is never
+    replaced (ModelError), so importing cannot lose a model.
+    """
+    source = Path(source).expanduser()
+    if not source.is_file():
+        raise ModelError(source, "no such file")
+    if source.suffix.lower() not in MODEL_EXTENSIONS:
+        raise ModelError(source, f"not a model file (supported: {', '.join(sorted(MODEL_EXTENSIONS))})")
+    load_model(source)  # raises ModelError with the cause when the file is not a usable model
+    target = user_models_dir() / f"{name or source.stem}{source.suffix.lower()}"
+    if target.exists():
+        raise ModelError(target, "a model of this name is already installed: choose another name")
+    with atomic_output(target) as temporary:
+        shutil.copyfile(source, temporary)
+    log.info("installed %s as %s", source, target)
+    return target
 
 
 def describe_models() -> list[ModelInfo | ModelError]:

@@ -140,3 +140,22 @@ def test_third_party_face_models_load_through_spandrel(third_party_files: dict[s
 
 def test_codeformer_licence_warns_non_commercial(third_party_files: dict[str, Path]) -> None:
     assert "non-commercial" in load_model(third_party_files["CodeFormer"]).info.license
+
+
+def test_install_model_copies_a_loadable_file_and_never_replaces_one(tmp_path: Path) -> None:
+    from core.models.loading import install_model, resolve_model
+    from core.paths import user_models_dir
+
+    source = make_model_file(tmp_path / "mine.safetensors")
+    installed = install_model(source, "portrait")
+    assert installed == user_models_dir() / "portrait.safetensors"
+    assert installed.read_bytes() == source.read_bytes()
+    assert resolve_model("portrait") == installed
+    with pytest.raises(ModelError, match="already installed"):
+        install_model(source, "portrait")
+    junk = tmp_path / "junk.pth"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(ModelError) as caught:
+        install_model(junk)
+    assert caught.value.path == junk
+    assert not (user_models_dir() / "junk.pth").exists()

@@ -1,0 +1,1 @@
+"""FaceSR Studio's PySide6 desktop application (imports core, never the reverse)."""

@@ -1,0 +1,60 @@
+"""The generic background worker: results, errors and cancellation arrive as signals in the UI thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from core.errors import ImageReadError
+from gui.worker import WorkerThread
+
+
+def test_job_runs_off_the_ui_thread_and_its_result_arrives(qtbot) -> None:
+    runner = WorkerThread()
+    seen: dict[str, object] = {}
+
+    def job(cancel, progress):
+        seen["thread"] = threading.get_ident()
+        progress(1, 2, "half")
+        return 42
+
+    worker = runner.submit(job)
+    steps: list[tuple[int, int, str]] = []
+    worker.progress.connect(lambda *args: steps.append(args))
+    with qtbot.waitSignal(worker.finished, timeout=5000) as blocker:
+        pass
+    assert blocker.args == [42]
+    assert steps == [(1, 2, "half")]
+    assert seen["thread"] != threading.get_ident()
+    qtbot.waitUntil(lambda: not runner.busy)
+    assert runner.shutdown()
+
+
+def test_user_errors_become_a_message_naming_the_file(qtbot, tmp_path) -> None:
+    runner = WorkerThread()
+
+    def job(cancel, progress):
+        raise ImageReadError(tmp_path / "broken.jpg", "not an image")
+
+    worker = runner.submit(job)
+    with qtbot.waitSignal(worker.failed, timeout=5000) as blocker:
+        pass
+    assert "broken.jpg" in blocker.args[0] and "not an image" in blocker.args[0]
+    assert runner.shutdown()
+
+
+def test_cancel_stops_a_job_that_checks_its_token(qtbot) -> None:
+    runner = WorkerThread()
+    started = threading.Event()
+
+    def job(cancel, progress):
+        started.set()
+        while True:
+            cancel.raise_if_cancelled()
+            time.sleep(0.01)
+
+    worker = runner.submit(job)
+    assert started.wait(5)
+    with qtbot.waitSignal(worker.cancelled, timeout=5000):
+        runner.cancel()
+    assert runner.shutdown()
