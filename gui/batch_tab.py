@@ -1,0 +1,568 @@
+"""The Batch tab: restore every photo of a folder, with a status per file, Pause/Resume and Cancel.
+
+The engine does the work (core.batch.plan_jobs/run_batch, the same as `main.py restore`); this tab
+plans the jobs, shows them in a table and runs them in the long-lived worker thread, where the model
+is loaded too. Files whose output exists are skipped by the engine, so re-running a batch resumes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from core.batch import BatchSummary, FileOutcome, Job, plan_jobs, run_batch
+from core.config import DETECTORS, OUTPUT_EXTENSIONS, SCALES, DetectSettings, OutputSettings, RestoreSettings
+from core.errors import FaceSRError
+from core.eta import eta_seconds, format_duration
+from core.io import ensure_writable_folder
+from core.progress import CancelToken, PauseGate, ProgressCallback
+from gui.tab_support import PathField, read_flag, read_number, read_text, show_error, with_shortcut
+from gui.worker import WorkerThread
+
+log = logging.getLogger(__name__)
+
+PREFIX = "batch/"
+STATUSES = ("queued", "running", "done", "skipped", "failed", "cancelled")
+COLUMNS = ("file", "status", "faces", "details")
+SHORTCUTS = {"start": "Ctrl+Return", "pause": "Ctrl+P", "cancel": "Esc", "open": "Ctrl+Shift+F",
+             "input": "Ctrl+Shift+I", "output": "Ctrl+Shift+O"}
+
+
+class _StartReportingGate(PauseGate):
+    """run_batch waits on its pause gate once before each file; when the wait returns (and the batch
+    was not cancelled meanwhile) that file starts, which is when its row turns to "running"."""
+
+    def __init__(self, relay: _Relay) -> None:
+        super().__init__()
+        self._relay = relay
+        self._next = 0
+
+    def wait(self, cancel: CancelToken | None = None, poll: float = 0.1) -> None:
+        super().wait(cancel, poll)
+        if cancel is None or not cancel.cancelled:
+            self._relay.file_started.emit(self._next)
+        self._next += 1
+
+
+class _Relay(QObject):
+    """Lives in the UI thread; signals emitted from the worker thread reach it queued."""
+
+    file_started = Signal(int)
+    file_done = Signal(object)
+
+
+class BatchTab(QWidget):
+    finished_batch = Signal(object)  # BatchSummary
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self._runner = WorkerThread(self)
+        self._relay = _Relay(self)
+        self._relay.file_started.connect(self._on_file_started)
+        self._relay.file_done.connect(self._on_file_done)
+        self._gate: PauseGate | None = None
+        self._rows: dict[Path, int] = {}
+        self._models_listed = False
+        self._clock: dict[str, float] = {}
+        self._work_done = 0
+        self._build()
+        self._load_settings()
+        self.retranslate()
+        self._update_buttons()
+
+    # --- construction ---------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.input_field, self.output_field = PathField(), PathField()
+        self.input_field.set_shortcut(SHORTCUTS["input"])
+        self.output_field.set_shortcut(SHORTCUTS["output"])
+        self.input_field.changed.connect(self._update_buttons)
+        self.output_field.changed.connect(self._update_buttons)
+        self.scale_combo = QComboBox()
+        for scale in SCALES:
+            self.scale_combo.addItem(f"\u00d7{scale}", scale)
+        self.model_combo = QComboBox()
+        self.model_combo.addItem("", "")  # the default model; its text is set in retranslate
+        self.blend_spin = QDoubleSpinBox()
+        self.blend_spin.setRange(0.0, 1.0)
+        self.blend_spin.setSingleStep(0.05)
+        self.blend_spin.setDecimals(2)
+        self.detector_combo = QComboBox()
+        for name in DETECTORS:
+            self.detector_combo.addItem(name, name)
+        self.format_combo = QComboBox()
+        for ext in OUTPUT_EXTENSIONS:
+            self.format_combo.addItem(ext.upper(), ext)
+        self.suffix_edit = QLineEdit()
+        self.faces_check, self.compare_check = QCheckBox(), QCheckBox()
+        self.recursive_check, self.overwrite_check = QCheckBox(), QCheckBox()
+        self.labels = {name: QLabel() for name in ("input", "output", "scale", "model", "blend", "detector",
+                                                   "format", "suffix")}
+        buddies = {"input": self.input_field, "output": self.output_field, "scale": self.scale_combo,
+                   "model": self.model_combo, "blend": self.blend_spin, "detector": self.detector_combo,
+                   "format": self.format_combo, "suffix": self.suffix_edit}
+        for name, label in self.labels.items():
+            label.setBuddy(buddies[name])
+
+        self.start_button, self.pause_button = QPushButton(), QPushButton()
+        self.cancel_button, self.open_button = QPushButton(), QPushButton()
+        self.start_button.clicked.connect(self.run_batch_now)
+        self.pause_button.clicked.connect(self._toggle_pause)
+        self.cancel_button.clicked.connect(self._cancel)
+        self.open_button.clicked.connect(self._open_output)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(0, 220)
+        self.progress_bar = QProgressBar()
+        self.eta_label, self.status_label = QLabel(), QLabel()
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        grid = QGridLayout()
+        rows = [("input", self.input_field), ("output", self.output_field)]
+        for row, (name, widget) in enumerate(rows):
+            grid.addWidget(self.labels[name], row, 0)
+            grid.addWidget(widget, row, 1, 1, 5)
+        pairs = [("scale", self.scale_combo), ("model", self.model_combo), ("blend", self.blend_spin),
+                 ("detector", self.detector_combo), ("format", self.format_combo), ("suffix", self.suffix_edit)]
+        for index, (name, widget) in enumerate(pairs):
+            row, column = 2 + index // 3, (index % 3) * 2
+            grid.addWidget(self.labels[name], row, column)
+            grid.addWidget(widget, row, column + 1)
+        checks = QHBoxLayout()
+        for check in (self.faces_check, self.compare_check, self.recursive_check, self.overwrite_check):
+            checks.addWidget(check)
+        checks.addStretch(1)
+        grid.addLayout(checks, 4, 0, 1, 6)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 2)
+        grid.setColumnStretch(5, 1)
+        buttons = QHBoxLayout()
+        for button in (self.start_button, self.pause_button, self.cancel_button):
+            buttons.addWidget(button)
+        buttons.addWidget(self.progress_bar, 1)
+        buttons.addWidget(self.eta_label)
+        buttons.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(grid)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.table, 1)
+
+    # --- public interface ---------------------------------------------------------------------------
+
+    def set_input_folder(self, path: Path) -> None:
+        """Use ``path`` as the input; propose ``path/restored`` as the output when none is chosen."""
+        self.input_field.set_path(path)
+        if self.output_field.path() is None:
+            self.output_field.set_path(Path(path) / "restored")
+
+    def is_busy(self) -> bool:
+        return self._runner.busy
+
+    def shutdown(self) -> None:
+        """Cancel a running batch and wait for the worker thread to end."""
+        self._save_settings()
+        if self._gate is not None:
+            self._gate.resume()
+        self._runner.shutdown()
+
+    def refresh_models(self) -> None:
+        """List the installed face models (loading each to read its metadata; see describe_models)."""
+        from core.models.loading import describe_models
+
+        chosen = self.model_combo.currentData() or read_text(QSettings(), PREFIX + "model")
+        while self.model_combo.count() > 1:
+            self.model_combo.removeItem(1)
+        for info in describe_models():
+            if isinstance(info, FaceSRError):
+                log.info("model not listed: %s", info)
+            elif info.kind == "face":
+                self.model_combo.addItem(info.name, str(info.path))
+                self.model_combo.setItemData(self.model_combo.count() - 1, str(info.path),
+                                             Qt.ItemDataRole.ToolTipRole)
+        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(chosen)))
+        self._models_listed = True
+
+    def run_batch_now(self) -> None:
+        """Plan the batch from the current options and start it in the worker thread."""
+        if self.is_busy():
+            return
+        try:
+            restore, output = self.settings()
+            jobs = self._plan(output)
+        except FaceSRError as error:
+            self.status_label.setText(str(error))
+            show_error(self, self.tr("Cannot start the batch"), str(error))
+            return
+        self._save_settings()
+        self._fill_table(jobs)
+        self._gate = _StartReportingGate(self._relay)
+        self._clock, self._work_done = {}, 0
+        self.progress_bar.setRange(0, len(jobs))
+        self.progress_bar.setValue(0)
+        self.status_label.setText(self.tr("Loading the model\u2026"))
+        worker = self._runner.submit(_batch_job(restore, output, jobs, self._gate, self._relay))
+        worker.progress.connect(self._on_progress)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        worker.cancelled.connect(self._on_cancelled)
+        self._update_buttons()
+
+    def settings(self) -> tuple[RestoreSettings, OutputSettings]:
+        """The options as the engine's frozen settings; FaceSRError when one is invalid."""
+        try:
+            restore = RestoreSettings(scale=int(self.scale_combo.currentData()),
+                                      model=self.model_combo.currentData() or None,
+                                      detect=DetectSettings(detector=str(self.detector_combo.currentData())),
+                                      blend=self.blend_spin.value())
+            output = OutputSettings(ext=str(self.format_combo.currentData()), suffix=self.suffix_edit.text(),
+                                    save_faces=self.faces_check.isChecked(),
+                                    save_compare=self.compare_check.isChecked(),
+                                    overwrite=self.overwrite_check.isChecked(),
+                                    recursive=self.recursive_check.isChecked())
+        except ValueError as error:  # the settings' own validation, e.g. a suffix holding a slash
+            raise FaceSRError(None, str(error)) from error
+        return restore, output
+
+    # --- planning and the job ---------------------------------------------------------------------------
+
+    def _plan(self, output: OutputSettings) -> list[Job]:
+        source, target = self.input_field.path(), self.output_field.path()
+        if source is None:
+            raise FaceSRError(None, self.tr("choose an input folder first"))
+        if not source.is_dir():
+            raise FaceSRError(source, self.tr("no such folder"))
+        if target is None:
+            raise FaceSRError(None, self.tr("choose an output folder first"))
+        ensure_writable_folder(target)
+        jobs = plan_jobs(source, target, output)
+        if not jobs:
+            raise FaceSRError(source, self.tr("no images found (supported: jpg, png, webp, bmp, tiff, gif)"))
+        return jobs
+
+    def _fill_table(self, jobs: list[Job]) -> None:
+        self.table.setRowCount(0)
+        self.table.setRowCount(len(jobs))
+        self._rows = {}
+        root = self.input_field.path() or Path()
+        for row, job in enumerate(jobs):
+            self._rows[job.source] = row
+            name = QTableWidgetItem(_relative(job.source, root))
+            name.setToolTip(str(job.source))
+            self.table.setItem(row, 0, name)
+            for column in (1, 2, 3):
+                self.table.setItem(row, column, QTableWidgetItem())
+            self._set_status(row, "queued")
+
+    # --- worker signals (UI thread) -------------------------------------------------------------------
+
+    def _on_file_started(self, row: int) -> None:
+        self._clock.setdefault("start", time.monotonic())
+        if self._status(row) == "queued":
+            self._set_status(row, "running")
+            self.table.scrollToItem(self.table.item(row, 0))
+
+    def _on_file_done(self, outcome: FileOutcome) -> None:
+        row = self._rows.get(outcome.source)
+        if row is None:
+            return
+        if outcome.status in ("done", "failed"):
+            self._work_done += 1
+        self._set_status(row, outcome.status, self._details(outcome))
+        if outcome.status == "done":
+            self.table.item(row, 2).setText(f"{outcome.faces_restored}/{outcome.faces_found}")
+
+    def _on_progress(self, done: int, total: int, name: str) -> None:
+        self.progress_bar.setValue(done)
+        elapsed = self._active_seconds()
+        eta = eta_seconds(self._work_done, self._work_done + total - done, elapsed) if done < total else 0.0
+        self.eta_label.setText(self.tr("ETA {time}").format(time=format_duration(eta)))
+        if not self._paused():
+            self.status_label.setText(self.tr("{done} of {total} files").format(done=done, total=total))
+
+    def _on_finished(self, summary: BatchSummary) -> None:
+        for outcome in summary.outcomes:
+            row = self._rows.get(outcome.source)
+            if row is not None and self._status(row) in ("queued", "running"):
+                self._set_status(row, outcome.status, self._details(outcome))
+        self.status_label.setText(self.tr("{done} done, {skipped} skipped, {failed} failed in {time}").format(
+            done=summary.count("done"), skipped=summary.count("skipped"), failed=summary.count("failed"),
+            time=format_duration(summary.seconds)))
+        self.eta_label.setText("")
+        self._ended()
+        self.finished_batch.emit(summary)
+
+    def _on_failed(self, message: str) -> None:
+        self._mark_unfinished("failed", message)
+        self.status_label.setText(message)
+        self._ended()
+        show_error(self, self.tr("The batch stopped"), message)
+
+    def _on_cancelled(self) -> None:
+        self._mark_unfinished("cancelled", "")
+        self.status_label.setText(self.tr("Cancelled: finished files are kept; start again to do the rest."))
+        self._ended()
+
+    def _ended(self) -> None:
+        self._gate = None
+        # WorkerThread connected its release slot before ours, so it has already run: not busy now
+        self._update_buttons()
+
+    def _mark_unfinished(self, status: str, reason: str) -> None:
+        for row in range(self.table.rowCount()):
+            if self._status(row) in ("queued", "running"):
+                self._set_status(row, status, reason)
+
+    # --- controls -----------------------------------------------------------------------------------
+
+    def _toggle_pause(self) -> None:
+        if self._gate is None:
+            return
+        if self._gate.paused:
+            self._gate.resume()
+            if "paused_at" in self._clock:
+                self._clock["pauses"] = self._clock.get("pauses", 0.0) + time.monotonic() - self._clock.pop(
+                    "paused_at")
+            self.status_label.setText(self.tr("Resumed"))
+        else:
+            self._gate.pause()
+            self._clock["paused_at"] = time.monotonic()
+            self.status_label.setText(self.tr("Paused: the current file is finished first."))
+        self._update_buttons()
+
+    def _cancel(self) -> None:
+        if self.is_busy():
+            self.status_label.setText(self.tr("Cancelling\u2026"))
+            self._runner.cancel()
+
+    def _open_output(self) -> None:
+        folder = self.output_field.path()
+        if folder is not None and folder.is_dir():
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def _paused(self) -> bool:
+        return self._gate is not None and self._gate.paused
+
+    def _active_seconds(self) -> float:
+        """Seconds spent on files since the first one started, pauses left out."""
+        if "start" not in self._clock:
+            return 0.0
+        now = self._clock.get("paused_at", time.monotonic())
+        return now - self._clock["start"] - self._clock.get("pauses", 0.0)
+
+    def _update_buttons(self, *_: object) -> None:
+        busy = self.is_busy()
+        self.start_button.setEnabled(not busy and self.input_field.path() is not None)
+        self.pause_button.setEnabled(busy)
+        self.cancel_button.setEnabled(busy)
+        output = self.output_field.path()
+        self.open_button.setEnabled(output is not None and output.is_dir())
+        for widget in (self.input_field, self.output_field, self.scale_combo, self.model_combo, self.blend_spin,
+                       self.detector_combo, self.format_combo, self.suffix_edit, self.faces_check,
+                       self.compare_check, self.recursive_check, self.overwrite_check):
+            widget.setEnabled(not busy)
+        self._retranslate_pause()
+
+    # --- table statuses -------------------------------------------------------------------------------
+
+    def _status(self, row: int) -> str:
+        return str(self.table.item(row, 1).data(Qt.ItemDataRole.UserRole))
+
+    def _set_status(self, row: int, status: str, details: str = "") -> None:
+        item = self.table.item(row, 1)
+        item.setData(Qt.ItemDataRole.UserRole, status)
+        item.setText(self._status_text(status))
+        if details or status != "running":
+            self.table.item(row, 3).setText(details)
+            self.table.item(row, 3).setToolTip(details)
+
+    def _details(self, outcome: FileOutcome) -> str:
+        """The Details column: where the result went, or why there is none (the engine's own words)."""
+        if outcome.status == "done":
+            notes = "; ".join(outcome.warnings)
+            return str(outcome.target) + (f" ({notes})" if notes else "")
+        if outcome.status == "skipped":
+            return self.tr("the result exists: {path}").format(path=outcome.target)
+        return outcome.reason
+
+    def _status_text(self, status: str) -> str:
+        texts = {"queued": self.tr("queued"), "running": self.tr("running"), "done": self.tr("done"),
+                 "skipped": self.tr("skipped"), "failed": self.tr("failed"), "cancelled": self.tr("cancelled")}
+        return texts.get(status, status)
+
+    # --- drag and drop ------------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if not self.is_busy() and _dropped_folder(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()  # images go on to the window (the Restore tab)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        folder = _dropped_folder(event)
+        if folder is None or self.is_busy():
+            event.ignore()
+            return
+        self.set_input_folder(folder)
+        event.acceptProposedAction()
+
+    # --- settings -------------------------------------------------------------------------------------
+
+    def _load_settings(self) -> None:
+        store = QSettings()
+        for field, key in ((self.input_field, "input"), (self.output_field, "output")):
+            field.set_path(read_text(store, PREFIX + key) or None)
+        defaults = RestoreSettings()
+        for combo, key, default in ((self.scale_combo, "scale", defaults.scale),
+                                    (self.detector_combo, "detector", defaults.detect.detector),
+                                    (self.format_combo, "format", OutputSettings().ext)):
+            wanted = read_text(store, PREFIX + key, str(default))
+            index = combo.findData(int(wanted) if combo is self.scale_combo and wanted.isdigit() else wanted)
+            combo.setCurrentIndex(index if index >= 0 else max(0, combo.findData(default)))
+        self.blend_spin.setValue(read_number(store, PREFIX + "blend", defaults.blend, 0.0, 1.0))
+        self.suffix_edit.setText(read_text(store, PREFIX + "suffix"))
+        for check, key in self._checks():
+            check.setChecked(read_flag(store, PREFIX + key))
+
+    def _save_settings(self) -> None:
+        store = QSettings()
+        values = {"input": str(self.input_field.path() or ""), "output": str(self.output_field.path() or ""),
+                  "scale": str(self.scale_combo.currentData()), "model": self.model_combo.currentData() or "",
+                  "detector": self.detector_combo.currentData(), "format": self.format_combo.currentData(),
+                  "blend": self.blend_spin.value(), "suffix": self.suffix_edit.text()}
+        values.update({key: check.isChecked() for check, key in self._checks()})
+        for key, value in values.items():
+            store.setValue(PREFIX + key, value)
+
+    def _checks(self) -> list[tuple[QCheckBox, str]]:
+        return [(self.faces_check, "save_faces"), (self.compare_check, "save_compare"),
+                (self.recursive_check, "recursive"), (self.overwrite_check, "overwrite")]
+
+    # --- events and texts -----------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._models_listed:
+            self.refresh_models()
+        super().showEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        """Set every visible text (again, after a language change)."""
+        texts = {"input": self.tr("&Input folder:"), "output": self.tr("&Output folder:"),
+                 "scale": self.tr("&Scale:"), "model": self.tr("&Model:"), "blend": self.tr("&Blend:"),
+                 "detector": self.tr("&Detector:"), "format": self.tr("&Format:"),
+                 "suffix": self.tr("Name s&uffix:")}
+        for name, text in texts.items():
+            self.labels[name].setText(text)
+        self.input_field.dialog_title = self.tr("Folder of photos to restore")
+        self.output_field.dialog_title = self.tr("Folder for the restored photos")
+        self.input_field.edit.setPlaceholderText(self.tr("a folder of photos (or drop one on this tab)"))
+        self.output_field.edit.setPlaceholderText(self.tr("where the restored photos go"))
+        self.model_combo.setItemText(0, self.tr("Default model"))
+        self.format_combo.setItemText(0, self.tr("Same as input"))
+        self.suffix_edit.setPlaceholderText(self.tr("e.g. _restored"))
+        self.faces_check.setText(self.tr("Save face cro&ps"))
+        self.compare_check.setText(self.tr("Save &comparison"))
+        self.recursive_check.setText(self.tr("Include sub-fold&ers"))
+        self.overwrite_check.setText(self.tr("O&verwrite finished files"))
+        self.table.setHorizontalHeaderLabels([self.tr("File"), self.tr("Status"), self.tr("Faces"),
+                                              self.tr("Details")])
+        for row in range(self.table.rowCount()):
+            self.table.item(row, 1).setText(self._status_text(self._status(row)))
+        self._retranslate_buttons()
+        self._retranslate_tooltips()
+
+    def _retranslate_buttons(self) -> None:
+        # setText with a mnemonic would replace the explicit shortcut, so texts carry none and the
+        # shortcut is set after the text
+        for button, text, key in ((self.start_button, self.tr("Start"), "start"),
+                                  (self.cancel_button, self.tr("Cancel"), "cancel"),
+                                  (self.open_button, self.tr("Open output folder"), "open")):
+            button.setText(text)
+            button.setShortcut(QKeySequence(SHORTCUTS[key]))
+        self._retranslate_pause()
+
+    def _retranslate_pause(self) -> None:
+        self.pause_button.setText(self.tr("Resume") if self._paused() else self.tr("Pause"))
+        self.pause_button.setShortcut(QKeySequence(SHORTCUTS["pause"]))
+        self.pause_button.setToolTip(with_shortcut(
+            self.tr("Go on with the next file") if self._paused()
+            else self.tr("Stop after the current file until you resume"), SHORTCUTS["pause"]))
+
+    def _retranslate_tooltips(self) -> None:
+        tips = {
+            self.input_field.edit: self.tr("The photos to restore: every image in this folder"),
+            self.output_field.edit: self.tr("Restored photos are written here; originals are never replaced"),
+            self.scale_combo: self.tr("How much larger the whole photo becomes"),
+            self.model_combo: self.tr("The face restoration model (see the Models dialog)"),
+            self.blend_spin: self.tr("0 keeps the original faces, 1 uses the restored faces fully"),
+            self.detector_combo: self.tr("Face detector: YuNet is built in; RetinaFace needs its weights "
+                                         "downloaded once"),
+            self.format_combo: self.tr("File format of the results; \u201cSame as input\u201d keeps JPEG, PNG "
+                                       "and WebP and writes other formats as PNG"),
+            self.suffix_edit: self.tr("Text appended to each result's file name"),
+            self.faces_check: self.tr("Also write each restored face as its own image (faces/)"),
+            self.compare_check: self.tr("Also write a before|after image of each photo (compare/)"),
+            self.recursive_check: self.tr("Also restore photos in sub-folders, mirroring them in the output"),
+            self.overwrite_check: self.tr("Restore again files whose result exists (else they are skipped)"),
+            self.table: self.tr("Every file of the batch and what became of it"),
+            self.progress_bar: self.tr("Files handled so far"),
+        }
+        for widget, tip in tips.items():
+            widget.setToolTip(tip)
+        for button, tip, key in (
+                (self.start_button, self.tr("Restore every photo of the input folder; finished files are "
+                                            "skipped"), "start"),
+                (self.cancel_button, self.tr("Stop the batch; finished files are kept"), "cancel"),
+                (self.open_button, self.tr("Show the output folder in the file manager"), "open")):
+            button.setToolTip(with_shortcut(tip, SHORTCUTS[key]))
+
+
+def _batch_job(restore: RestoreSettings, output: OutputSettings, jobs: list[Job], gate: PauseGate,
+               relay: _Relay):
+    """The worker-thread job: load the model and detector there (slow, may fail), then run the batch."""
+
+    def job(cancel: CancelToken, progress: ProgressCallback) -> BatchSummary:
+        from core.detect import create_detector
+        from core.pipeline import FacePipeline
+
+        pipeline = FacePipeline(restore, detector=create_detector(restore.detect))
+        return run_batch(pipeline, jobs, output, progress, cancel, pause=gate, on_file=relay.file_done.emit)
+
+    return job
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return path.name
+
+
+def _dropped_folder(event: QDragEnterEvent | QDropEvent) -> Path | None:
+    urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+    if len(urls) == 1 and urls[0].isLocalFile():
+        path = Path(urls[0].toLocalFile())
+        return path if path.is_dir() else None
+    return None

@@ -1,0 +1,95 @@
+"""Small pieces shared by the Batch and Train tabs: a folder field, typed QSettings reads, messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QSettings, Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QMessageBox, QToolButton, QWidget
+
+
+def show_error(parent: QWidget, title: str, text: str) -> QMessageBox:
+    """A warning box that does not block the caller (open(), not exec()): the event loop, and with it
+    running work and tests, go on while it is shown."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("error-message")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
+
+
+def with_shortcut(tip: str, shortcut: QKeySequence | str) -> str:
+    """A tooltip that also tells the control's shortcut, in the platform's notation."""
+    text = QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)
+    return f"{tip} ({text})" if text else tip
+
+
+# --- QSettings: INI files give strings back, and a hand-edited value must not break a tab ---------------
+
+def read_text(settings: QSettings, key: str, default: str = "") -> str:
+    value = settings.value(key, default)
+    return value if isinstance(value, str) else default
+
+
+def read_number(settings: QSettings, key: str, default: float, low: float, high: float) -> float:
+    try:
+        value = float(settings.value(key, default))
+    except (TypeError, ValueError):
+        return default
+    return value if low <= value <= high else default
+
+
+def read_flag(settings: QSettings, key: str, default: bool = False) -> bool:
+    value = settings.value(key, default)
+    if isinstance(value, str):
+        return value.lower() in ("true", "1", "yes")
+    return bool(value)
+
+
+class PathField(QWidget):
+    """A folder path: typed in, or chosen with the browse button."""
+
+    changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit()
+        self.edit.setClearButtonEnabled(True)
+        self.button = QToolButton()
+        self.button.setText("\u2026")
+        self.button.clicked.connect(self._browse)
+        self.edit.textChanged.connect(self.changed)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.button)
+        self.setFocusProxy(self.edit)  # so that a label's buddy mnemonic lands in the text field
+        self.dialog_title = ""
+        self.retranslate()
+
+    def path(self) -> Path | None:
+        text = self.edit.text().strip()
+        return Path(text).expanduser() if text else None
+
+    def set_path(self, path: Path | str | None) -> None:
+        self.edit.setText("" if path is None else str(path))
+
+    def set_shortcut(self, shortcut: str) -> None:
+        self.button.setShortcut(QKeySequence(shortcut))
+        self.retranslate()
+
+    def _browse(self) -> None:
+        current = self.path()
+        start = str(current) if current is not None and current.is_dir() else str(Path.home())
+        chosen = QFileDialog.getExistingDirectory(self, self.dialog_title, start)
+        if chosen:
+            self.set_path(chosen)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.button.setToolTip(with_shortcut(self.tr("Choose a folder"), self.button.shortcut()))

@@ -1,0 +1,141 @@
+"""The Batch tab over a temporary folder: a status per file, re-runs skip, Pause/Resume, remembered options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from core.paths import user_models_dir
+from gui.batch_tab import BatchTab
+from tests.conftest import make_model_file
+
+WAIT_MS = 120_000  # generous: the machine may be busy; nothing here measures speed
+
+
+@pytest.fixture
+def photos(tmp_path: Path, astronaut: np.ndarray) -> Path:
+    """Two small good photos and one corrupt file (text named .jpg)."""
+    folder = tmp_path / "album"
+    folder.mkdir()
+    small = Image.fromarray(astronaut).resize((160, 160), Image.Resampling.LANCZOS)
+    small.save(folder / "a_photo.jpg", quality=90)
+    small.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / "b_photo.png")
+    (folder / "c_broken.jpg").write_text("this is not an image", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def tab(qtbot) -> BatchTab:
+    make_model_file(user_models_dir() / "tiny.safetensors")
+    widget = BatchTab()
+    qtbot.addWidget(widget)
+    widget.refresh_models()
+    widget.model_combo.setCurrentIndex(widget.model_combo.findText("tiny"))
+    yield widget
+    widget.shutdown()
+
+
+def _statuses(tab: BatchTab) -> dict[str, tuple[str, str]]:
+    return {tab.table.item(row, 0).text(): (tab._status(row), tab.table.item(row, 3).text())
+            for row in range(tab.table.rowCount())}
+
+
+def test_a_batch_ends_with_the_right_status_for_every_file_and_a_rerun_skips(qtbot, tab: BatchTab,
+                                                                             photos: Path, tmp_path: Path) -> None:
+    assert tab.model_combo.currentData().endswith("tiny.safetensors")
+    tab.set_input_folder(photos)
+    assert tab.output_field.path() == photos / "restored"  # proposed when none was chosen
+    tab.output_field.set_path(tmp_path / "out")
+    with qtbot.waitSignal(tab.finished_batch, timeout=WAIT_MS) as first:
+        tab.run_batch_now()
+        assert tab.is_busy() and not tab.start_button.isEnabled()
+    statuses = _statuses(tab)
+    assert [statuses[name][0] for name in ("a_photo.jpg", "b_photo.png", "c_broken.jpg")] == \
+        ["done", "done", "failed"]
+    assert "c_broken.jpg" not in statuses["c_broken.jpg"][1] and statuses["c_broken.jpg"][1]  # the cause
+    assert (tmp_path / "out" / "a_photo.jpg").is_file() and (tmp_path / "out" / "b_photo.png").is_file()
+    assert first.args[0].count("done") == 2 and first.args[0].count("failed") == 1
+    assert tab.progress_bar.value() == 3 and not tab.is_busy() and tab.start_button.isEnabled()
+    assert tab.open_button.isEnabled()
+
+    with qtbot.waitSignal(tab.finished_batch, timeout=WAIT_MS) as second:
+        tab.run_batch_now()
+    statuses = _statuses(tab)
+    assert [statuses[name][0] for name in ("a_photo.jpg", "b_photo.png", "c_broken.jpg")] == \
+        ["skipped", "skipped", "failed"]
+    assert second.args[0].count("skipped") == 2
+
+
+def test_pause_stops_between_files_and_resume_continues(qtbot, tab: BatchTab, photos: Path, tmp_path: Path) -> None:
+    (photos / "c_broken.jpg").unlink()
+    tab.set_input_folder(photos)
+    tab.output_field.set_path(tmp_path / "out")
+    # Pause from inside the worker as the first file ends: the gate is then closed before the next file
+    # for certain (a click here could land after the worker already went on).
+    paused: list[object] = []
+
+    def pause_once(outcome: object) -> None:
+        if not paused:
+            paused.append(outcome)
+            tab._gate.pause()
+
+    tab._relay.file_done.connect(pause_once, Qt.ConnectionType.DirectConnection)
+    tab.run_batch_now()
+    qtbot.waitUntil(lambda: _statuses(tab)["a_photo.jpg"][0] == "done", timeout=WAIT_MS)
+    qtbot.wait(1500)  # paused: nothing may happen meanwhile
+    assert _statuses(tab)["b_photo.png"][0] == "queued" and tab.is_busy()
+    assert tab.pause_button.isEnabled()
+    with qtbot.waitSignal(tab.finished_batch, timeout=WAIT_MS):
+        tab.pause_button.click()  # the gate is paused, so this resumes
+    assert [status for status, _ in _statuses(tab).values()] == ["done", "done"]
+
+
+def test_pause_button_and_cancel_while_waiting(qtbot, tab: BatchTab, photos: Path, tmp_path: Path) -> None:
+    tab.set_input_folder(photos)
+    tab.output_field.set_path(tmp_path / "out")
+    tab.run_batch_now()
+    tab.pause_button.click()  # before the first file: the model is still loading in the worker
+    assert tab.pause_button.text() == "Resume"
+    qtbot.wait(1000)
+    assert all(status == "queued" for status, _ in _statuses(tab).values())
+    tab.cancel_button.click()
+    qtbot.waitUntil(lambda: not tab.is_busy(), timeout=WAIT_MS)
+    assert all(status == "cancelled" for status, _ in _statuses(tab).values())
+    assert not (tmp_path / "out" / "a_photo.jpg").exists()
+    assert tab.pause_button.text() == "Pause" and not tab.pause_button.isEnabled()
+
+
+def test_a_folder_without_images_gets_a_message_naming_it(qtbot, tab: BatchTab, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    tab.set_input_folder(empty)
+    tab.run_batch_now()
+    boxes = [box for box in tab.findChildren(QMessageBox) if box.isVisible()]
+    assert len(boxes) == 1 and str(empty) in boxes[0].text() and "no images found" in boxes[0].text()
+    assert not tab.is_busy()
+    boxes[0].close()
+
+
+def test_options_are_remembered(qtbot, tab: BatchTab, tmp_path: Path) -> None:
+    tab.input_field.set_path(tmp_path / "in")
+    tab.output_field.set_path(tmp_path / "out")
+    tab.scale_combo.setCurrentIndex(tab.scale_combo.findData(4))
+    tab.format_combo.setCurrentIndex(tab.format_combo.findData("png"))
+    tab.blend_spin.setValue(0.6)
+    tab.suffix_edit.setText("_x")
+    tab.compare_check.setChecked(True)
+    tab.shutdown()
+    again = BatchTab()
+    qtbot.addWidget(again)
+    again.refresh_models()
+    assert again.input_field.path() == tmp_path / "in" and again.output_field.path() == tmp_path / "out"
+    assert again.scale_combo.currentData() == 4 and again.format_combo.currentData() == "png"
+    assert again.blend_spin.value() == pytest.approx(0.6) and again.suffix_edit.text() == "_x"
+    assert again.compare_check.isChecked() and not again.faces_check.isChecked()
+    assert again.model_combo.currentText() == "tiny"
+    again.shutdown()
