@@ -35,27 +35,11 @@ SHORTCUTS = {"start": "Ctrl+Return", "pause": "Ctrl+P", "cancel": "Esc", "open":
              "input": "Ctrl+Shift+I", "output": "Ctrl+Shift+O"}
 
 
-class _StartReportingGate(PauseGate):
-    """run_batch waits on its pause gate once before each file; when the wait returns (and the batch
-    was not cancelled meanwhile) that file starts, which is when its row turns to "running"."""
-
-    def __init__(self, relay: _Relay) -> None:
-        super().__init__()
-        self._relay = relay
-        self._next = 0
-
-    def wait(self, cancel: CancelToken | None = None, poll: float = 0.1) -> None:
-        super().wait(cancel, poll)
-        if cancel is None or not cancel.cancelled:
-            self._relay.file_started.emit(self._next)
-        self._next += 1
-
-
 class _Relay(QObject):
     """Lives in the UI thread; signals emitted from the worker thread reach it queued."""
 
-    file_started = Signal(int)
-    file_done = Signal(object)
+    ready = Signal()  # the model is loaded: files start
+    file_done = Signal(object)  # FileOutcome, in job order
 
 
 class BatchTab(QWidget):
@@ -66,7 +50,7 @@ class BatchTab(QWidget):
         self.setAcceptDrops(True)
         self._runner = WorkerThread(self)
         self._relay = _Relay(self)
-        self._relay.file_started.connect(self._on_file_started)
+        self._relay.ready.connect(self._on_ready)
         self._relay.file_done.connect(self._on_file_done)
         self._gate: PauseGate | None = None
         self._rows: dict[Path, int] = {}
@@ -213,7 +197,7 @@ class BatchTab(QWidget):
             return
         self._save_settings()
         self._fill_table(jobs)
-        self._gate = _StartReportingGate(self._relay)
+        self._gate = PauseGate()
         self._clock, self._work_done = {}, 0
         self.progress_bar.setRange(0, len(jobs))
         self.progress_bar.setValue(0)
@@ -273,11 +257,23 @@ class BatchTab(QWidget):
 
     # --- worker signals (UI thread) -------------------------------------------------------------------
 
-    def _on_file_started(self, row: int) -> None:
+    def _on_ready(self) -> None:
         self._clock.setdefault("start", time.monotonic())
-        if self._status(row) == "queued":
-            self._set_status(row, "running")
-            self.table.scrollToItem(self.table.item(row, 0))
+        self._mark_next_running()
+
+    def _mark_next_running(self) -> None:
+        """The engine works in job order, so the first queued file is the one in work (unless paused;
+        it may also be decoded ahead or written behind, which a table need not tell)."""
+        if self._paused() or not self.is_busy():
+            return
+        for row in range(self.table.rowCount()):
+            status = self._status(row)
+            if status == "running":
+                return
+            if status == "queued":
+                self._set_status(row, "running")
+                self.table.scrollToItem(self.table.item(row, 0))
+                return
 
     def _on_file_done(self, outcome: FileOutcome) -> None:
         row = self._rows.get(outcome.source)
@@ -288,6 +284,7 @@ class BatchTab(QWidget):
         self._set_status(row, outcome.status, self._details(outcome))
         if outcome.status == "done":
             self.table.item(row, 2).setText(f"{outcome.faces_restored}/{outcome.faces_found}")
+        self._mark_next_running()
 
     def _on_progress(self, done: int, total: int, name: str) -> None:
         self.progress_bar.setValue(done)
@@ -341,6 +338,7 @@ class BatchTab(QWidget):
                 self._clock["pauses"] = self._clock.get("pauses", 0.0) + time.monotonic() - self._clock.pop(
                     "paused_at")
             self.status_label.setText(self.tr("Resumed"))
+            self._mark_next_running()
         else:
             self._gate.pause()
             self._clock["paused_at"] = time.monotonic()
@@ -548,6 +546,7 @@ def _batch_job(restore: RestoreSettings, output: OutputSettings, jobs: list[Job]
         from core.pipeline import FacePipeline
 
         pipeline = FacePipeline(restore, detector=create_detector(restore.detect))
+        relay.ready.emit()
         return run_batch(pipeline, jobs, output, progress, cancel, pause=gate, on_file=relay.file_done.emit)
 
     return job
