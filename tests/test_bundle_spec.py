@@ -1,0 +1,165 @@
+"""The packaged build without building it (a build takes far longer than the test suite may):
+build.spec is run with stand-ins for PyInstaller's classes, which record what it asks for, and the
+self-test entry point the bundle-test runs is run from source on a tiny model."""
+
+from __future__ import annotations
+
+import glob
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from core.selftest import format_report, run_self_test
+from tests.conftest import make_model_file
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "build.spec"
+HAS_WEIGHTS = bool(glob.glob(str(ROOT / "weights" / "*.safetensors")))
+needs_weights = pytest.mark.skipif(not HAS_WEIGHTS, reason="the default weights are not in weights/ yet")
+
+
+@dataclass
+class Recorded:
+    """What the spec passed to PyInstaller's classes."""
+
+    analysis: dict = field(default_factory=dict)
+    executables: list[dict] = field(default_factory=list)
+    collect: dict = field(default_factory=dict)
+
+
+def run_spec(monkeypatch: pytest.MonkeyPatch, work: Path, spec_dir: Path = ROOT, platform: str = "linux",
+             without_weights: bool = not HAS_WEIGHTS) -> Recorded:
+    recorded = Recorded()
+
+    class Analysis:
+        def __init__(self, scripts: list[str], **options) -> None:
+            recorded.analysis = {"scripts": scripts, **options}
+            self.pure, self.scripts, self.binaries = ["pure"], ["scripts"], []
+            self.datas = [(dest, source, "DATA") for source, dest in options["datas"]]
+            self.datas.append(("torch/include/ATen/ATen.h", "/site-packages/torch/include/ATen/ATen.h", "DATA"))
+
+    def exe(pyz, scripts, extra, **options):
+        recorded.executables.append(options)
+        return options["name"]
+
+    def collect(*items, **options):
+        recorded.collect = {"items": items, **options}
+
+    if without_weights:
+        monkeypatch.setenv("FACESR_BUNDLE_WITHOUT_WEIGHTS", "1")
+    else:
+        monkeypatch.delenv("FACESR_BUNDLE_WITHOUT_WEIGHTS", raising=False)
+    monkeypatch.setattr(sys, "platform", platform)
+    namespace = {"SPECPATH": str(spec_dir), "workpath": str(work), "DISTPATH": str(work / "dist"),
+                 "Analysis": Analysis, "PYZ": lambda pure: "pyz", "EXE": exe, "COLLECT": collect}
+    exec(compile(SPEC.read_text(encoding="utf-8"), str(SPEC), "exec"), namespace)
+    recorded.analysis["result_datas"] = namespace["a"].datas
+    return recorded
+
+
+def test_every_file_the_spec_references_exists(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    recorded = run_spec(monkeypatch, tmp_path, platform="win32")
+    analysis = recorded.analysis
+    referenced = [*analysis["scripts"], *(source for source, _ in analysis["datas"]), *analysis["runtime_hooks"],
+                  *(options["icon"] for options in recorded.executables)]
+    missing = [path for path in referenced if not Path(path).is_file()]
+    assert referenced and not missing
+    shipped = {Path(source).relative_to(ROOT).as_posix(): dest for source, dest in analysis["datas"]}
+    assert shipped["resources/icons/app.png"] == "resources/icons"
+    assert not [name for name in shipped if name.endswith(".py")], "asset sources are not assets"
+
+
+def test_spec_ships_translations_and_sources_torchscript_needs(monkeypatch: pytest.MonkeyPatch,
+                                                               tmp_path: Path) -> None:
+    analysis = run_spec(monkeypatch, tmp_path).analysis
+    for translation in (ROOT / "resources" / "translations").glob("*.ts"):
+        assert (str(translation), "resources/translations") in analysis["datas"]
+    assert analysis["module_collection_mode"] == {"spandrel": "pyz+py", "spandrel_extra_arches": "pyz+py"}
+    assert {"tkinter", "matplotlib", "IPython", "pytest", "numba", "triton"} <= set(analysis["excludes"])
+    assert not [dest for dest, _, _ in analysis["result_datas"] if dest.startswith("torch/include/")]
+
+
+def test_windows_gets_a_windowed_app_and_a_console_cli_in_one_folder(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    recorded = run_spec(monkeypatch, tmp_path, platform="win32")
+    consoles = {options["name"]: options["console"] for options in recorded.executables}
+    assert consoles == {"FaceSR-Studio": False, "FaceSR-Studio-cli": True}
+    assert all(options["icon"].endswith("app.ico") for options in recorded.executables)
+    assert recorded.collect["items"][:2] == ("FaceSR-Studio", "FaceSR-Studio-cli")
+    assert recorded.collect["name"] == "FaceSR-Studio"
+
+
+def test_linux_gets_one_executable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    recorded = run_spec(monkeypatch, tmp_path, platform="linux")
+    assert [(options["name"], options["console"]) for options in recorded.executables] == [("FaceSR-Studio", True)]
+
+
+@needs_weights
+def test_spec_ships_the_default_weights_and_their_card(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    datas = run_spec(monkeypatch, tmp_path, without_weights=False).analysis["datas"]
+    shipped = {Path(source).name for source, dest in datas if dest == "weights"}
+    assert "MODEL_CARD.md" in shipped
+    assert shipped & {"facesr-sharp.safetensors", "facesr-faithful.safetensors"}
+
+
+def test_spec_refuses_to_build_without_weights_or_sources(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    empty = tmp_path / "checkout"
+    empty.mkdir()
+    with pytest.raises(SystemExit) as stopped:
+        run_spec(monkeypatch, tmp_path / "work", spec_dir=empty, without_weights=False)
+    message = str(stopped.value)
+    for name in ("main.py", "resources/icons/app.ico", "weights/*.safetensors", "weights/MODEL_CARD.md"):
+        assert name in message
+
+
+def test_facexlib_stub_lets_retinaface_import_without_numba(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """In a fresh interpreter where numba, llvmlite and filterpy cannot be imported, as in the bundle."""
+    hook = run_spec(monkeypatch, tmp_path).analysis["runtime_hooks"][0]
+    code = (
+        "import runpy, sys\n"
+        "for name in ('numba', 'llvmlite', 'filterpy'): sys.modules[name] = None\n"
+        f"runpy.run_path({hook!r})\n"
+        "from facexlib.detection.retinaface import RetinaFace\n"
+        "from facexlib.parsing.parsenet import ParseNet\n"
+        "print('imported')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "imported" in done.stdout
+
+
+def test_self_test_passes_with_a_tiny_default_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    models = tmp_path / "user-models"  # the isolated user model folder (conftest)
+    make_model_file(models / "facesr-sharp.safetensors")
+    monkeypatch.setattr("core.models.loading.shipped_weights_dir", lambda: tmp_path / "no-shipped-weights")
+    report = run_self_test(device="cpu")
+    assert report.ok, format_report(report)
+    assert [check.name for check in report.checks] == ["photo", "model", "restore", "output", "third-party"]
+    assert "facesr-sharp" in format_report(report)
+
+
+def test_self_test_fails_clearly_without_a_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("core.models.loading.shipped_weights_dir", lambda: tmp_path / "no-shipped-weights")
+    report = run_self_test(device="cpu")
+    text = format_report(report)
+    assert not report.ok
+    failed = {check.name for check in report.checks if not check.ok}
+    assert failed == {"model", "restore", "output"}
+    assert "no default model is installed" in text
+    assert text.splitlines()[-1].startswith("self-test FAILED")
+
+
+def test_self_test_entry_point_exit_codes(tmp_path: Path) -> None:
+    """`main.py --self-test` as the bundle-test runs it: exit 0 with a model, 1 without, and says why."""
+    model = make_model_file(tmp_path / "tiny.safetensors")
+    command = [sys.executable, "main.py", "--self-test", "--device", "cpu", "--model"]
+    passed = subprocess.run([*command, str(model)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "self-test passed" in passed.stdout
+    failed = subprocess.run([*command, str(tmp_path / "nope.safetensors")], capture_output=True, text=True,
+                            timeout=300, cwd=ROOT)
+    assert failed.returncode == 1
+    assert "nope.safetensors" in failed.stdout and "self-test FAILED" in failed.stdout
