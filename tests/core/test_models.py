@@ -159,3 +159,17 @@ def test_install_model_copies_a_loadable_file_and_never_replaces_one(tmp_path: P
         install_model(junk)
     assert caught.value.path == junk
     assert not (user_models_dir() / "junk.pth").exists()
+
+
+def test_release_keeps_the_weights_and_replaces_the_run_facts(tmp_path: Path) -> None:
+    from core.training.release import release
+
+    source = make_model_file(tmp_path / "best_g_ema.safetensors")
+    target = tmp_path / "weights" / "facesr-test.safetensors"
+    release(source, target, "facesr-test", "a test model", "research only", {"steps": 12})
+    meta = read_metadata(target)
+    assert (meta.name, meta.description, meta.license, meta.training) == \
+        ("facesr-test", "a test model", "research only", {"steps": 12})
+    original, released = load_model(source).module, load_model(target).module
+    for (key, a), (_, b) in zip(original.state_dict().items(), released.state_dict().items()):
+        assert torch.equal(a, b), key
