@@ -13,9 +13,6 @@ import os
 import sys
 import time
 
-# Read by gui.app.run_app: quit as soon as the main window is shown (no user, no display needed).
-GUI_SMOKE_TEST_ENV = "FACESR_GUI_SMOKE_TEST"
-
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
@@ -45,11 +42,34 @@ def self_test(argv: list[str]) -> int:
 
 
 def gui_smoke_test() -> int:
-    os.environ[GUI_SMOKE_TEST_ENV] = "1"
+    """Start the GUI as a user would and leave as soon as the event loop runs: exit 0 when the main
+    window was shown. Works without a display with QT_QPA_PLATFORM=offscreen."""
     start = time.perf_counter()
+    try:
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QMainWindow
+
+        from gui.app import create_application
+    except ImportError as error:
+        print(f"GUI smoke test: FAILED, the desktop application cannot start ({error})", file=sys.stderr)
+        return 1
+    app = create_application()  # run_app reuses this instance, so the timer below is armed in its loop
+
+    def leave() -> None:
+        shown = [widget for widget in app.topLevelWidgets() if isinstance(widget, QMainWindow) and widget.isVisible()]
+        if not shown:
+            print("GUI smoke test: no main window was shown")
+            app.exit(1)
+            return
+        print(f"GUI smoke test: main window {shown[0].windowTitle()!r} shown; closing it as a user would")
+        for window in shown:  # closing (not just leaving the loop) lets the window stop its worker threads
+            window.close()
+        app.exit(0)
+
+    QTimer.singleShot(0, leave)
     code = start_gui()
-    verdict = "opened the main window and quit" if code == 0 else f"FAILED (exit code {code})"
-    print(f"GUI smoke test: {verdict} in {time.perf_counter() - start:.1f} s")
+    verdict = "passed" if code == 0 else f"FAILED (exit code {code})"
+    print(f"GUI smoke test {verdict} in {time.perf_counter() - start:.1f} s")
     return 0 if code == 0 else 1
 
 

@@ -5,6 +5,7 @@ self-test entry point the bundle-test runs is run from source on a tiny model.""
 from __future__ import annotations
 
 import glob
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import main
 from core.selftest import format_report, run_self_test
 from tests.conftest import make_model_file
 
@@ -131,35 +133,41 @@ def test_facexlib_stub_lets_retinaface_import_without_numba(monkeypatch: pytest.
     assert "imported" in done.stdout
 
 
-def test_self_test_passes_with_a_tiny_default_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    models = tmp_path / "user-models"  # the isolated user model folder (conftest)
-    make_model_file(models / "facesr-sharp.safetensors")
+def test_self_test_entry_point_passes_with_a_tiny_default_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """`main.py --self-test` as the bundle-test runs it, with a tiny model as the default."""
+    make_model_file(tmp_path / "user-models" / "facesr-sharp.safetensors")  # the isolated user folder (conftest)
     monkeypatch.setattr("core.models.loading.shipped_weights_dir", lambda: tmp_path / "no-shipped-weights")
-    report = run_self_test(device="cpu")
-    assert report.ok, format_report(report)
-    assert [check.name for check in report.checks] == ["photo", "model", "restore", "output", "third-party"]
-    assert "facesr-sharp" in format_report(report)
+    code = main.main(["--self-test", "--device", "cpu"])
+    output = capsys.readouterr().out
+    assert code == 0, output
+    assert [line.split()[1] for line in output.splitlines()[:-1]] == ["photo", "model", "restore", "output",
+                                                                     "third-party"]
+    assert "facesr-sharp" in output and output.splitlines()[-1].startswith("self-test passed")
 
 
-def test_self_test_fails_clearly_without_a_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_self_test_entry_point_fails_clearly_without_the_model(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    code = main.main(["--self-test", "--device", "cpu", "--model", str(tmp_path / "nope.safetensors")])
+    output = capsys.readouterr().out
+    assert code == 1
+    assert "nope.safetensors: no such model file" in output
+    assert output.splitlines()[-1].startswith("self-test FAILED")
+
+
+def test_self_test_reports_each_check_that_could_not_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("core.models.loading.shipped_weights_dir", lambda: tmp_path / "no-shipped-weights")
     report = run_self_test(device="cpu")
-    text = format_report(report)
     assert not report.ok
-    failed = {check.name for check in report.checks if not check.ok}
-    assert failed == {"model", "restore", "output"}
-    assert "no default model is installed" in text
-    assert text.splitlines()[-1].startswith("self-test FAILED")
+    assert {check.name for check in report.checks if not check.ok} == {"model", "restore", "output"}
+    assert "no default model is installed" in format_report(report)
 
 
-def test_self_test_entry_point_exit_codes(tmp_path: Path) -> None:
-    """`main.py --self-test` as the bundle-test runs it: exit 0 with a model, 1 without, and says why."""
-    model = make_model_file(tmp_path / "tiny.safetensors")
-    command = [sys.executable, "main.py", "--self-test", "--device", "cpu", "--model"]
-    passed = subprocess.run([*command, str(model)], capture_output=True, text=True, timeout=300, cwd=ROOT)
-    assert passed.returncode == 0, passed.stdout + passed.stderr
-    assert "self-test passed" in passed.stdout
-    failed = subprocess.run([*command, str(tmp_path / "nope.safetensors")], capture_output=True, text=True,
-                            timeout=300, cwd=ROOT)
-    assert failed.returncode == 1
-    assert "nope.safetensors" in failed.stdout and "self-test FAILED" in failed.stdout
+def test_gui_smoke_test_opens_the_main_window_and_quits(tmp_path: Path) -> None:
+    """`main.py --gui-smoke-test` as the bundle-test runs it, from source, without a display."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "main.py", "--gui-smoke-test"], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "main window 'FaceSR Studio' shown" in done.stdout
