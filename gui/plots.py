@@ -1,0 +1,98 @@
+"""Live training curves with pyqtgraph: one plot widget per figure, fed with core's RunCurves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QWidget
+
+from core.training.runlog import RunCurves
+
+
+@dataclass(frozen=True)
+class CurveStyle:
+    key: str  # the metrics.jsonl key drawn
+    color: str
+    dashed: bool = False  # baselines (bicubic) are dashed
+    symbol: str | None = None  # validation happens seldom: dots show its first single point too
+
+
+class CurvePlot(pg.PlotWidget):
+    """Curves against the training step; a curve enters the legend once it has points."""
+
+    def __init__(self, styles: Sequence[CurveStyle], log_y: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._names = {style.key: style.key for style in styles}
+        self._curves: dict[str, pg.PlotDataItem] = {}
+        for style in styles:
+            line = Qt.PenStyle.DashLine if style.dashed else Qt.PenStyle.SolidLine
+            self._curves[style.key] = self.plot([], [], pen=pg.mkPen(style.color, width=2, style=line),
+                                                symbol=style.symbol, symbolSize=6, symbolPen=None,
+                                                symbolBrush=style.color)
+        self._legend = self.addLegend(offset=(-10, 10))
+        self.showGrid(x=True, y=True, alpha=0.25)
+        self.setLogMode(y=log_y)  # losses span decades (pixel ~1e-2, adversarial ~1)
+        self.setMinimumHeight(140)
+        self._follow_palette()
+
+    def set_curves(self, curves: RunCurves) -> None:
+        for key, item in self._curves.items():
+            series = curves.get(key)
+            item.setData(list(series.steps), list(series.values))
+        self._fill_legend()
+
+    def point_count(self) -> int:
+        """Points drawn over all curves (what a test can watch grow)."""
+        return sum(len(item.xData) if item.xData is not None else 0 for item in self._curves.values())
+
+    def set_texts(self, title: str, y_label: str, x_label: str, names: Mapping[str, str]) -> None:
+        self.setTitle(title)
+        self.setLabel("left", y_label)
+        self.setLabel("bottom", x_label)
+        self._names.update(names)
+        self._fill_legend()
+
+    def _fill_legend(self) -> None:
+        self._legend.clear()
+        for key, item in self._curves.items():
+            if item.xData is not None and len(item.xData):
+                self._legend.addItem(item, self._names.get(key, key))
+
+    def _follow_palette(self) -> None:
+        """The system's light or dark palette, instead of pyqtgraph's fixed black background."""
+        palette = self.palette()
+        self.setBackground(palette.color(QPalette.ColorRole.Base))
+        text = palette.color(QPalette.ColorRole.Text)
+        for side in ("left", "bottom"):
+            axis = self.getAxis(side)
+            axis.setPen(pg.mkPen(text))
+            axis.setTextPen(pg.mkPen(text))
+        self.getPlotItem().titleLabel.setAttr("color", text.name())
+        self._legend.setLabelTextColor(text)
+
+    def changeEvent(self, event: QEvent) -> None:
+        # pyqtgraph's constructor already changes the palette, before our attributes exist
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_legend"):
+            self._follow_palette()
+        super().changeEvent(event)
+
+
+BLUE, ORANGE, GREEN, RED, PURPLE, GRAY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c8c8c"
+
+
+def loss_plot() -> CurvePlot:
+    return CurvePlot([CurveStyle("loss_g", BLUE), CurveStyle("loss_pixel", GREEN),
+                      CurveStyle("loss_perceptual", PURPLE), CurveStyle("loss_adv", ORANGE),
+                      CurveStyle("loss_d", RED)], log_y=True)
+
+
+def psnr_plot() -> CurvePlot:
+    return CurvePlot([CurveStyle("psnr_y", BLUE, symbol="o"), CurveStyle("bicubic_psnr_y", GRAY, dashed=True)])
+
+
+def ssim_plot() -> CurvePlot:
+    return CurvePlot([CurveStyle("ssim_y", GREEN, symbol="o"), CurveStyle("bicubic_ssim_y", GRAY, dashed=True)])
