@@ -143,3 +143,25 @@ def test_options_are_remembered(qtbot, tab: BatchTab, tmp_path: Path) -> None:
     assert again.compare_check.isChecked() and not again.faces_check.isChecked()
     assert again.model_combo.currentText() == "tiny"
     again.shutdown()
+
+
+def test_switching_to_chinese_translates_every_visible_text(qtbot, tab: BatchTab) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    from gui import i18n
+
+    def texts() -> dict[object, str]:
+        widgets = tab.findChildren(QLabel) + tab.findChildren(QAbstractButton)
+        return {w: w.text() for w in widgets if w.text() and w.text() != "\u2026"}
+
+    english = texts()
+    i18n.install_language("zh_CN")
+    try:
+        qtbot.waitUntil(lambda: tab.start_button.text() == "开始")  # LanguageChange events are delivered by the event loop
+        chinese = texts()
+        untranslated = [text for widget, text in chinese.items() if text == english.get(widget)]
+        assert not untranslated and chinese[tab.start_button] == "开始"
+        assert tab.model_combo.itemText(0) == "默认模型"
+    finally:
+        i18n.install_language(i18n.ENGLISH)
+    qtbot.waitUntil(lambda: tab.start_button.text() == "Start")  # and back

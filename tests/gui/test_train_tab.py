@@ -163,3 +163,26 @@ def test_a_preset_brings_its_own_values(qtbot, tab: TrainTab) -> None:
     assert not tab.init_field.isEnabled()
     tab.stage_combo.setCurrentIndex(tab.stage_combo.findData("gan"))
     assert tab.steps_spin.value() == 50_000 and tab.init_field.isEnabled()
+
+
+def test_switching_to_chinese_translates_every_visible_text(qtbot, tab: TrainTab) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    from gui import i18n
+
+    def texts() -> dict[object, str]:
+        widgets = tab.findChildren(QLabel) + tab.findChildren(QAbstractButton)
+        return {w: w.text() for w in widgets if w.text() and w.text() != "\u2026"}
+
+    english = texts()
+    i18n.install_language("zh_CN")
+    try:
+        qtbot.waitUntil(lambda: tab.stop_button.text() == "停止")  # LanguageChange events are delivered by the event loop
+        chinese = texts()
+        untranslated = [text for widget, text in chinese.items() if text == english.get(widget)]
+        assert not untranslated and chinese[tab.stop_button] == "停止"
+        assert tab.stage_combo.itemText(0) == "像素损失预训练" and tab.form_box.title() == "新的训练"
+        assert tab.loss_plot.getPlotItem().titleLabel.text == "损失"
+    finally:
+        i18n.install_language(i18n.ENGLISH)
+    qtbot.waitUntil(lambda: tab.stop_button.text() == "Stop")  # and back

@@ -1,0 +1,625 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>BatchTab</name>
+    <message>
+        <source>Cannot start the batch</source>
+        <translation>无法开始批处理</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>choose an input folder first</source>
+        <translation>请先选择输入文件夹</translation>
+    </message>
+    <message>
+        <source>no such folder</source>
+        <translation>文件夹不存在</translation>
+    </message>
+    <message>
+        <source>choose an output folder first</source>
+        <translation>请先选择输出文件夹</translation>
+    </message>
+    <message>
+        <source>no images found (supported: jpg, png, webp, bmp, tiff, gif)</source>
+        <translation>未找到图像（支持 jpg、png、webp、bmp、tiff、gif）</translation>
+    </message>
+    <message>
+        <source>ETA {time}</source>
+        <translation>剩余 {time}</translation>
+    </message>
+    <message>
+        <source>{done} of {total} files</source>
+        <translation>已处理 {done} / {total} 个文件</translation>
+    </message>
+    <message>
+        <source>{done} done, {skipped} skipped, {failed} failed in {time}</source>
+        <translation>完成 {done} 个，跳过 {skipped} 个，失败 {failed} 个，用时 {time}</translation>
+    </message>
+    <message>
+        <source>The batch stopped</source>
+        <translation>批处理已中止</translation>
+    </message>
+    <message>
+        <source>Cancelled: finished files are kept; start again to do the rest.</source>
+        <translation>已取消：已完成的文件会保留；再次开始即可处理其余文件。</translation>
+    </message>
+    <message>
+        <source>Resumed</source>
+        <translation>已继续</translation>
+    </message>
+    <message>
+        <source>Paused: the current file is finished first.</source>
+        <translation>已暂停：当前文件会先处理完。</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>the result exists: {path}</source>
+        <translation>结果已存在：{path}</translation>
+    </message>
+    <message>
+        <source>queued</source>
+        <translation>排队中</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>skipped</source>
+        <translation>已跳过</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>&amp;Input folder:</source>
+        <translation>输入文件夹(&amp;I):</translation>
+    </message>
+    <message>
+        <source>&amp;Output folder:</source>
+        <translation>输出文件夹(&amp;O):</translation>
+    </message>
+    <message>
+        <source>&amp;Scale:</source>
+        <translation>放大倍数(&amp;S):</translation>
+    </message>
+    <message>
+        <source>&amp;Model:</source>
+        <translation>模型(&amp;M):</translation>
+    </message>
+    <message>
+        <source>&amp;Blend:</source>
+        <translation>融合强度(&amp;B):</translation>
+    </message>
+    <message>
+        <source>&amp;Detector:</source>
+        <translation>检测器(&amp;D):</translation>
+    </message>
+    <message>
+        <source>&amp;Format:</source>
+        <translation>格式(&amp;F):</translation>
+    </message>
+    <message>
+        <source>Name s&amp;uffix:</source>
+        <translation>文件名后缀(&amp;U):</translation>
+    </message>
+    <message>
+        <source>Folder of photos to restore</source>
+        <translation>要修复的照片所在文件夹</translation>
+    </message>
+    <message>
+        <source>Folder for the restored photos</source>
+        <translation>修复后照片的保存文件夹</translation>
+    </message>
+    <message>
+        <source>a folder of photos (or drop one on this tab)</source>
+        <translation>照片文件夹（也可拖放到此标签页）</translation>
+    </message>
+    <message>
+        <source>where the restored photos go</source>
+        <translation>修复后照片的保存位置</translation>
+    </message>
+    <message>
+        <source>Default model</source>
+        <translation>默认模型</translation>
+    </message>
+    <message>
+        <source>Same as input</source>
+        <translation>与输入相同</translation>
+    </message>
+    <message>
+        <source>e.g. _restored</source>
+        <translation>例如 _restored</translation>
+    </message>
+    <message>
+        <source>Save face cro&amp;ps</source>
+        <translation>保存人脸裁剪图(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Save &amp;comparison</source>
+        <translation>保存对比图(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Include sub-fold&amp;ers</source>
+        <translation>包含子文件夹(&amp;E)</translation>
+    </message>
+    <message>
+        <source>O&amp;verwrite finished files</source>
+        <translation>覆盖已完成的文件(&amp;V)</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Faces</source>
+        <translation>人脸</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Open output folder</source>
+        <translation>打开输出文件夹</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Go on with the next file</source>
+        <translation>继续处理下一个文件</translation>
+    </message>
+    <message>
+        <source>Stop after the current file until you resume</source>
+        <translation>处理完当前文件后暂停，直到你点击继续</translation>
+    </message>
+    <message>
+        <source>The photos to restore: every image in this folder</source>
+        <translation>要修复的照片：此文件夹中的所有图像</translation>
+    </message>
+    <message>
+        <source>Restored photos are written here; originals are never replaced</source>
+        <translation>修复后的照片写入此处；原图永远不会被替换</translation>
+    </message>
+    <message>
+        <source>How much larger the whole photo becomes</source>
+        <translation>整张照片放大的倍数</translation>
+    </message>
+    <message>
+        <source>The face restoration model (see the Models dialog)</source>
+        <translation>人脸修复模型（见“模型”对话框）</translation>
+    </message>
+    <message>
+        <source>0 keeps the original faces, 1 uses the restored faces fully</source>
+        <translation>0 保留原始人脸，1 完全使用修复后的人脸</translation>
+    </message>
+    <message>
+        <source>Face detector: YuNet is built in; RetinaFace needs its weights downloaded once</source>
+        <translation>人脸检测器：YuNet 为内置；RetinaFace 需要先下载一次权重</translation>
+    </message>
+    <message>
+        <source>File format of the results; “Same as input” keeps JPEG, PNG and WebP and writes other formats as PNG</source>
+        <translation>结果的文件格式；“与输入相同”保留 JPEG、PNG 和 WebP，其他格式写为 PNG</translation>
+    </message>
+    <message>
+        <source>Text appended to each result&apos;s file name</source>
+        <translation>追加到每个结果文件名后的文字</translation>
+    </message>
+    <message>
+        <source>Also write each restored face as its own image (faces/)</source>
+        <translation>另外将每张修复后的人脸单独保存为图像（faces/）</translation>
+    </message>
+    <message>
+        <source>Also write a before|after image of each photo (compare/)</source>
+        <translation>另外为每张照片保存一张修复前|修复后的对比图（compare/）</translation>
+    </message>
+    <message>
+        <source>Also restore photos in sub-folders, mirroring them in the output</source>
+        <translation>同时修复子文件夹中的照片，并在输出中保持相同的目录结构</translation>
+    </message>
+    <message>
+        <source>Restore again files whose result exists (else they are skipped)</source>
+        <translation>重新修复已有结果的文件（否则会跳过）</translation>
+    </message>
+    <message>
+        <source>Every file of the batch and what became of it</source>
+        <translation>批处理中的每个文件及其处理结果</translation>
+    </message>
+    <message>
+        <source>Files handled so far</source>
+        <translation>已处理的文件</translation>
+    </message>
+    <message>
+        <source>Restore every photo of the input folder; finished files are skipped</source>
+        <translation>修复输入文件夹中的所有照片；已完成的文件会跳过</translation>
+    </message>
+    <message>
+        <source>Stop the batch; finished files are kept</source>
+        <translation>停止批处理；已完成的文件会保留</translation>
+    </message>
+    <message>
+        <source>Show the output folder in the file manager</source>
+        <translation>在文件管理器中显示输出文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>PathField</name>
+    <message>
+        <source>Choose a folder</source>
+        <translation>选择文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>TrainTab</name>
+    <message>
+        <source>{path}
+preset {preset}, {stage} stage, {steps} steps
+dataset: {data}</source>
+        <translation>{path}
+预设 {preset}，{stage} 阶段，{steps} 步
+数据集：{data}</translation>
+    </message>
+    <message>
+        <source>Cannot start training</source>
+        <translation>无法开始训练</translation>
+    </message>
+    <message>
+        <source>Cannot resume</source>
+        <translation>无法继续训练</translation>
+    </message>
+    <message>
+        <source>Stopping: the run writes a checkpoint and exits…</source>
+        <translation>正在停止：训练将保存检查点后退出…</translation>
+    </message>
+    <message>
+        <source>Cannot add the model</source>
+        <translation>无法添加模型</translation>
+    </message>
+    <message>
+        <source>Added the model “{name}”: {path}</source>
+        <translation>已添加模型“{name}”：{path}</translation>
+    </message>
+    <message>
+        <source>choose a dataset folder (face images) first</source>
+        <translation>请先选择数据集文件夹（人脸图像）</translation>
+    </message>
+    <message>
+        <source>Starting the training process…</source>
+        <translation>正在启动训练进程…</translation>
+    </message>
+    <message>
+        <source>The training process crashed: {line}</source>
+        <translation>训练进程崩溃：{line}</translation>
+    </message>
+    <message>
+        <source>Training failed (exit code {code}): {line}</source>
+        <translation>训练失败（退出码 {code}）：{line}</translation>
+    </message>
+    <message>
+        <source>Stopped at step {step} with a checkpoint; Resume continues it.</source>
+        <translation>已在第 {step} 步停止并保存检查点；点击“继续”可接着训练。</translation>
+    </message>
+    <message>
+        <source>Finished: {step} steps.</source>
+        <translation>已完成：共 {step} 步。</translation>
+    </message>
+    <message>
+        <source>Cannot start the training process ({program}): {error}</source>
+        <translation>无法启动训练进程（{program}）：{error}</translation>
+    </message>
+    <message>
+        <source>Cannot stop the run</source>
+        <translation>无法停止训练</translation>
+    </message>
+    <message>
+        <source>step {step}</source>
+        <translation>第 {step} 步</translation>
+    </message>
+    <message>
+        <source>{rate} images/s</source>
+        <translation>{rate} 张图像/秒</translation>
+    </message>
+    <message>
+        <source>ETA {time}</source>
+        <translation>剩余 {time}</translation>
+    </message>
+    <message>
+        <source>best PSNR-Y {psnr:.2f} dB at step {step}</source>
+        <translation>最佳 PSNR-Y {psnr:.2f} dB（第 {step} 步）</translation>
+    </message>
+    <message>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <source>Name of the model in the model list:</source>
+        <translation>模型列表中的模型名称：</translation>
+    </message>
+    <message>
+        <source>&amp;Dataset folder:</source>
+        <translation>数据集文件夹(&amp;D):</translation>
+    </message>
+    <message>
+        <source>&amp;Validation folder:</source>
+        <translation>验证集文件夹(&amp;V):</translation>
+    </message>
+    <message>
+        <source>&amp;Preset:</source>
+        <translation>预设(&amp;P):</translation>
+    </message>
+    <message>
+        <source>S&amp;tage:</source>
+        <translation>阶段(&amp;T):</translation>
+    </message>
+    <message>
+        <source>&amp;Init from:</source>
+        <translation>初始化自(&amp;I):</translation>
+    </message>
+    <message>
+        <source>&amp;Steps:</source>
+        <translation>步数(&amp;S):</translation>
+    </message>
+    <message>
+        <source>&amp;Batch size:</source>
+        <translation>批大小(&amp;B):</translation>
+    </message>
+    <message>
+        <source>&amp;Learning rate:</source>
+        <translation>学习率(&amp;L):</translation>
+    </message>
+    <message>
+        <source>Sc&amp;ale:</source>
+        <translation>放大倍数(&amp;A):</translation>
+    </message>
+    <message>
+        <source>&amp;Run folder:</source>
+        <translation>运行文件夹(&amp;R):</translation>
+    </message>
+    <message>
+        <source>E&amp;xtra flags:</source>
+        <translation>额外参数(&amp;X):</translation>
+    </message>
+    <message>
+        <source>New run</source>
+        <translation>新的训练</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>训练记录</translation>
+    </message>
+    <message>
+        <source>SRGAN (SRResNet, as in the seed papers)</source>
+        <translation>SRGAN（SRResNet，同原始论文）</translation>
+    </message>
+    <message>
+        <source>RCAN + relativistic GAN</source>
+        <translation>RCAN + 相对论 GAN</translation>
+    </message>
+    <message>
+        <source>Quick CPU run (small RCAN)</source>
+        <translation>CPU 快速训练（小型 RCAN）</translation>
+    </message>
+    <message>
+        <source>Pixel pre-training</source>
+        <translation>像素损失预训练</translation>
+    </message>
+    <message>
+        <source>GAN fine-tuning</source>
+        <translation>GAN 微调</translation>
+    </message>
+    <message>
+        <source>Folder of face images to train on</source>
+        <translation>用于训练的人脸图像文件夹</translation>
+    </message>
+    <message>
+        <source>Folder of validation face images</source>
+        <translation>验证用人脸图像文件夹</translation>
+    </message>
+    <message>
+        <source>Pixel-stage run folder to start from</source>
+        <translation>作为起点的像素阶段运行文件夹</translation>
+    </message>
+    <message>
+        <source>Folder for the new run</source>
+        <translation>新训练的保存文件夹</translation>
+    </message>
+    <message>
+        <source>optional: else some dataset images are held out</source>
+        <translation>可选：留空则从数据集中留出部分图像</translation>
+    </message>
+    <message>
+        <source>gan stage: a pixel-stage run folder</source>
+        <translation>GAN 阶段：像素阶段的运行文件夹</translation>
+    </message>
+    <message>
+        <source>automatic: a new folder in {folder}</source>
+        <translation>自动：在 {folder} 中新建文件夹</translation>
+    </message>
+    <message>
+        <source>optional, e.g. --workers 0 --val-every 200</source>
+        <translation>可选，例如 --workers 0 --val-every 200</translation>
+    </message>
+    <message>
+        <source>step</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Losses</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>loss</source>
+        <translation>损失值</translation>
+    </message>
+    <message>
+        <source>generator (total)</source>
+        <translation>生成器（总计）</translation>
+    </message>
+    <message>
+        <source>pixel</source>
+        <translation>像素</translation>
+    </message>
+    <message>
+        <source>perceptual</source>
+        <translation>感知</translation>
+    </message>
+    <message>
+        <source>adversarial</source>
+        <translation>对抗</translation>
+    </message>
+    <message>
+        <source>discriminator</source>
+        <translation>判别器</translation>
+    </message>
+    <message>
+        <source>Validation PSNR-Y</source>
+        <translation>验证集 PSNR-Y</translation>
+    </message>
+    <message>
+        <source>dB</source>
+        <translation>dB</translation>
+    </message>
+    <message>
+        <source>model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>bicubic</source>
+        <translation>双三次插值</translation>
+    </message>
+    <message>
+        <source>Validation SSIM-Y</source>
+        <translation>验证集 SSIM-Y</translation>
+    </message>
+    <message>
+        <source>SSIM</source>
+        <translation>SSIM</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Folder of high-quality face images (jpg, png, webp; sub-folders too)</source>
+        <translation>高质量人脸图像文件夹（jpg、png、webp；包括子文件夹）</translation>
+    </message>
+    <message>
+        <source>Faces to measure PSNR/SSIM on; empty: a few dataset images are held out</source>
+        <translation>用于计算 PSNR/SSIM 的人脸；留空则从数据集中留出少量图像</translation>
+    </message>
+    <message>
+        <source>A tested recipe: architecture, losses and schedule</source>
+        <translation>经过验证的训练方案：网络结构、损失函数和学习率计划</translation>
+    </message>
+    <message>
+        <source>Pre-train on the pixel loss first, then fine-tune with the GAN</source>
+        <translation>先用像素损失预训练，再用 GAN 微调</translation>
+    </message>
+    <message>
+        <source>The pixel-stage run (or generator file) the GAN stage starts from</source>
+        <translation>GAN 阶段的起点：像素阶段的运行（或生成器文件）</translation>
+    </message>
+    <message>
+        <source>Training steps (batches) in all</source>
+        <translation>训练总步数（批次数）</translation>
+    </message>
+    <message>
+        <source>Faces per step; lower it when memory runs out</source>
+        <translation>每步的人脸数；内存不足时请调小</translation>
+    </message>
+    <message>
+        <source>Learning rate of the generator</source>
+        <translation>生成器的学习率</translation>
+    </message>
+    <message>
+        <source>Upscale factor the model learns; with Init from it is the model&apos;s own</source>
+        <translation>模型学习的放大倍数；使用“初始化自”时沿用该模型的倍数</translation>
+    </message>
+    <message>
+        <source>Where checkpoints, curves and samples go; empty: a new folder</source>
+        <translation>检查点、曲线和样例的保存位置；留空则新建文件夹</translation>
+    </message>
+    <message>
+        <source>More flags of “main.py train”, as on the command line</source>
+        <translation>“main.py train”的其他参数，写法同命令行</translation>
+    </message>
+    <message>
+        <source>Runs found on this computer; select one to see its curves</source>
+        <translation>本机上找到的训练记录；选择一项查看其曲线</translation>
+    </message>
+    <message>
+        <source>Latest validation samples: input | model output | original</source>
+        <translation>最新验证样例：输入 | 模型输出 | 原图</translation>
+    </message>
+    <message>
+        <source>Output of the training process (errors appear here)</source>
+        <translation>训练进程的输出（错误信息显示在这里）</translation>
+    </message>
+    <message>
+        <source>Start a new run in a separate process</source>
+        <translation>在独立进程中开始新的训练</translation>
+    </message>
+    <message>
+        <source>Ask the run to write a checkpoint and exit</source>
+        <translation>让训练保存检查点后退出</translation>
+    </message>
+    <message>
+        <source>Continue the selected run from its checkpoint</source>
+        <translation>从检查点继续所选的训练</translation>
+    </message>
+    <message>
+        <source>Add the run&apos;s best model to the model list</source>
+        <translation>将此训练的最佳模型添加到模型列表</translation>
+    </message>
+    <message>
+        <source>Look for runs again</source>
+        <translation>重新查找训练记录</translation>
+    </message>
+</context>
+</TS>
