@@ -11,7 +11,7 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QTableWidget,
@@ -22,6 +22,7 @@ from core.config import DETECTORS, OUTPUT_EXTENSIONS, SCALES, DetectSettings, Ou
 from core.errors import FaceSRError
 from core.eta import eta_seconds, format_duration
 from core.io import ensure_writable_folder
+from core.models.loading import ModelInfo, describe_models
 from core.progress import CancelToken, PauseGate, ProgressCallback
 from gui.tab_support import PathField, read_flag, read_number, read_text, show_error, with_shortcut
 from gui.worker import WorkerThread
@@ -44,6 +45,7 @@ class _Relay(QObject):
 
 class BatchTab(QWidget):
     finished_batch = Signal(object)  # BatchSummary
+    models_listed = Signal()  # the model list was read (again)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,7 +56,9 @@ class BatchTab(QWidget):
         self._relay.file_done.connect(self._on_file_done)
         self._gate: PauseGate | None = None
         self._rows: dict[Path, int] = {}
+        self._lister = WorkerThread(self)
         self._models_listed = False
+        self._models_stale = False
         self._clock: dict[str, float] = {}
         self._work_done = 0
         self._build()
@@ -161,28 +165,45 @@ class BatchTab(QWidget):
         return self._runner.busy
 
     def shutdown(self) -> None:
-        """Cancel a running batch and wait for the worker thread to end."""
+        """Cancel a running batch and wait for the worker threads to end."""
         self._save_settings()
         if self._gate is not None:
             self._gate.resume()
         self._runner.shutdown()
+        self._lister.shutdown()
 
     def refresh_models(self) -> None:
-        """List the installed face models (loading each to read its metadata; see describe_models)."""
-        from core.models.loading import describe_models
+        """List the installed face models again, in a thread of its own: describe_models loads every
+        model file, which can take seconds, and a running batch must not delay the list either."""
+        if self._lister.busy:
+            self._models_stale = True  # listed again when the current listing arrives
+            return
+        self._models_stale = False
+        worker = self._lister.submit(lambda cancel, progress: describe_models())
+        worker.finished.connect(self._show_models)
 
-        chosen = self.model_combo.currentData() or read_text(QSettings(), PREFIX + "model")
+    def _show_models(self, described: list[ModelInfo | FaceSRError]) -> None:
+        chosen = self._chosen_model()
         while self.model_combo.count() > 1:
             self.model_combo.removeItem(1)
-        for info in describe_models():
+        for info in described:
             if isinstance(info, FaceSRError):
                 log.info("model not listed: %s", info)
-            elif info.kind == "face":
+            elif info.kind == "face":  # general SR models serve backgrounds, not faces
                 self.model_combo.addItem(info.name, str(info.path))
                 self.model_combo.setItemData(self.model_combo.count() - 1, str(info.path),
                                              Qt.ItemDataRole.ToolTipRole)
         self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(chosen)))
         self._models_listed = True
+        self.models_listed.emit()
+        if self._models_stale:
+            QTimer.singleShot(0, self.refresh_models)
+
+    def _chosen_model(self) -> str:
+        """The model path chosen in the list, or the remembered one while the list is not read yet."""
+        if self._models_listed:
+            return str(self.model_combo.currentData() or "")
+        return read_text(QSettings(), PREFIX + "model")
 
     def run_batch_now(self) -> None:
         """Plan the batch from the current options and start it in the worker thread."""
@@ -213,7 +234,7 @@ class BatchTab(QWidget):
         """The options as the engine's frozen settings; FaceSRError when one is invalid."""
         try:
             restore = RestoreSettings(scale=int(self.scale_combo.currentData()),
-                                      model=self.model_combo.currentData() or None,
+                                      model=self._chosen_model() or None,
                                       detect=DetectSettings(detector=str(self.detector_combo.currentData())),
                                       blend=self.blend_spin.value())
             output = OutputSettings(ext=str(self.format_combo.currentData()), suffix=self.suffix_edit.text(),
@@ -442,7 +463,7 @@ class BatchTab(QWidget):
     def _save_settings(self) -> None:
         store = QSettings()
         values = {"input": str(self.input_field.path() or ""), "output": str(self.output_field.path() or ""),
-                  "scale": str(self.scale_combo.currentData()), "model": self.model_combo.currentData() or "",
+                  "scale": str(self.scale_combo.currentData()), "model": self._chosen_model(),
                   "detector": self.detector_combo.currentData(), "format": self.format_combo.currentData(),
                   "blend": self.blend_spin.value(), "suffix": self.suffix_edit.text()}
         values.update({key: check.isChecked() for check, key in self._checks()})
@@ -456,7 +477,7 @@ class BatchTab(QWidget):
     # --- events and texts -----------------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:
-        if not self._models_listed:
+        if not self._models_listed and not self._lister.busy:
             self.refresh_models()
         super().showEvent(event)
 

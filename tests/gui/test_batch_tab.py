@@ -34,7 +34,8 @@ def tab(qtbot) -> BatchTab:
     make_model_file(user_models_dir() / "tiny.safetensors")
     widget = BatchTab()
     qtbot.addWidget(widget)
-    widget.refresh_models()
+    with qtbot.waitSignal(widget.models_listed, timeout=WAIT_MS):
+        widget.refresh_models()
     widget.model_combo.setCurrentIndex(widget.model_combo.findText("tiny"))
     yield widget
     widget.shutdown()
@@ -136,7 +137,9 @@ def test_options_are_remembered(qtbot, tab: BatchTab, tmp_path: Path) -> None:
     tab.shutdown()
     again = BatchTab()
     qtbot.addWidget(again)
-    again.refresh_models()
+    assert again.settings()[0].model.endswith("tiny.safetensors")  # remembered, before the list is read
+    with qtbot.waitSignal(again.models_listed, timeout=WAIT_MS):
+        again.refresh_models()
     assert again.input_field.path() == tmp_path / "in" and again.output_field.path() == tmp_path / "out"
     assert again.scale_combo.currentData() == 4 and again.format_combo.currentData() == "png"
     assert again.blend_spin.value() == pytest.approx(0.6) and again.suffix_edit.text() == "_x"
