@@ -1,0 +1,55 @@
+"""The one place where numpy images become QImage/QPixmap and back.
+
+Core works on uint8 HxWx3 RGB arrays (alpha kept aside as uint8 HxW); Qt paints QImages. Every
+conversion copies, so a QImage never points into an array that numpy may free or change later.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QImage, QPixmap
+
+
+def to_qimage(rgb: np.ndarray, alpha: np.ndarray | None = None) -> QImage:
+    """A QImage holding its own copy of ``rgb`` (and ``alpha`` when given)."""
+    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"expected uint8 HxWx3 RGB, got {rgb.dtype} {rgb.shape}")
+    height, width = rgb.shape[:2]
+    if alpha is not None:
+        if alpha.shape != (height, width) or alpha.dtype != np.uint8:
+            raise ValueError(f"expected uint8 alpha of shape {(height, width)}, got {alpha.dtype} {alpha.shape}")
+        pixels = np.ascontiguousarray(np.dstack([rgb, alpha]))
+        fmt = QImage.Format.Format_RGBA8888
+    else:
+        pixels = np.ascontiguousarray(rgb)
+        fmt = QImage.Format.Format_RGB888
+    # QImage wraps the buffer without owning it; copy() detaches it before ``pixels`` goes away.
+    return QImage(pixels.data, width, height, pixels.strides[0], fmt).copy()
+
+
+def to_qpixmap(rgb: np.ndarray, alpha: np.ndarray | None = None) -> QPixmap:
+    return QPixmap.fromImage(to_qimage(rgb, alpha))
+
+
+def from_qimage(image: QImage) -> tuple[np.ndarray, np.ndarray | None]:
+    """(RGB, alpha or None) copies of any QImage; alpha is None when the image is fully opaque."""
+    if image.isNull():
+        raise ValueError("the image is empty")
+    has_alpha = image.hasAlphaChannel()
+    fmt = QImage.Format.Format_RGBA8888 if has_alpha else QImage.Format.Format_RGB888
+    converted = image.convertToFormat(fmt)
+    channels = 4 if has_alpha else 3
+    height, width = converted.height(), converted.width()
+    # rows are padded to 4 bytes: read whole lines, then drop the padding
+    lines = np.frombuffer(converted.constBits(), dtype=np.uint8, count=converted.bytesPerLine() * height)
+    pixels = lines.reshape(height, converted.bytesPerLine())[:, : width * channels].reshape(height, width, channels)
+    rgb = np.array(pixels[..., :3])
+    if not has_alpha:
+        return rgb, None
+    alpha = np.array(pixels[..., 3])
+    return rgb, None if bool(np.all(alpha == 255)) else alpha
+
+
+def rgb_from_qimage(image: QImage) -> np.ndarray:
+    """Only the RGB pixels of ``image`` (e.g. a widget grab in a test)."""
+    return from_qimage(image)[0]
