@@ -1,0 +1,392 @@
+"""Before/after view: one image split by a draggable divider, or two synchronised panes side by side.
+
+Both images have the same size (the plainly upscaled input and the restored result). The view keeps
+one zoom factor and one pan offset for both, so in side-by-side mode the panes always show the same
+region. Coordinates: ``offset`` is where the image's top-left corner lies inside a pane, in widget
+pixels; an image pixel (x, y) is drawn at pane.topLeft + offset + scale * (x, y).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (QAction, QColor, QFont, QImage, QKeySequence, QMouseEvent, QPainter, QPaintEvent, QPen,
+                           QResizeEvent, QWheelEvent)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+
+MIN_SCALE, MAX_SCALE = 0.02, 32.0
+WHEEL_STEP = 1.25  # zoom factor per wheel notch
+DIVIDER_GRAB_PX = 8  # how close to the divider a press must be to drag it rather than pan
+PANE_GAP_PX = 4
+BACKDROP = QColor(38, 38, 40)  # neutral dark grey: judges photos better than a bright theme colour
+
+
+class CompareCanvas(QWidget):
+    """The painted part: zoom around the cursor with the wheel, drag to pan, drag the divider."""
+
+    view_changed = Signal()  # zoom, pan, divider or mode changed
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._before: QImage | None = None
+        self._after: QImage | None = None
+        self._scale = 1.0
+        self._offset = QPointF(0.0, 0.0)
+        self._divider = 0.5  # fraction of the pane width
+        self._side_by_side = False
+        self._fit = True  # keep fitting on resize until the user zooms or pans
+        self._drag: str | None = None  # "divider" or "pan"
+        self._last_pos = QPointF()
+        self.placeholder = ""
+        self.labels = ("", "")
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(200, 150)
+
+    # --- state -----------------------------------------------------------------------------------
+
+    def has_images(self) -> bool:
+        return self._before is not None and self._after is not None
+
+    def set_images(self, before: QImage, after: QImage, keep_view: bool = False) -> None:
+        if before.size() != after.size():
+            raise ValueError(f"before and after differ in size: {before.size()} vs {after.size()}")
+        same_size = self._before is not None and self._before.size() == before.size()
+        self._before, self._after = before, after
+        if keep_view and same_size:
+            self.update()
+        else:
+            self.fit()
+
+    def set_after(self, after: QImage) -> None:
+        """Replace only the restored side (a re-composite), keeping zoom, pan and divider."""
+        if self._before is None or after.size() != self._before.size():
+            raise ValueError("set_after needs an image of the before image's size")
+        self._after = after
+        self.update()
+
+    def after_image(self) -> QImage | None:
+        return self._after
+
+    def before_image(self) -> QImage | None:
+        return self._before
+
+    def clear(self) -> None:
+        self._before = self._after = None
+        self._fit = True
+        self.update()
+
+    @property
+    def scale(self) -> float:
+        return self._scale
+
+    @property
+    def offset(self) -> QPointF:
+        return QPointF(self._offset)
+
+    @property
+    def divider(self) -> float:
+        return self._divider
+
+    @property
+    def side_by_side(self) -> bool:
+        return self._side_by_side
+
+    def set_divider(self, fraction: float) -> None:
+        self._divider = min(1.0, max(0.0, fraction))
+        self.update()
+        self.view_changed.emit()
+
+    def set_side_by_side(self, on: bool) -> None:
+        if on == self._side_by_side:
+            return
+        # keep the image point at the pane centre where it is, so switching does not lose the place
+        centre = self.widget_to_image(self.pane_rects()[0].center()) if self.has_images() else None
+        self._side_by_side = on
+        if self._fit or centre is None:
+            self.fit()
+        else:
+            pane = self.pane_rects()[0]
+            self._offset = QPointF(pane.width() / 2, pane.height() / 2) - centre * self._scale
+            self._changed()
+
+    # --- geometry --------------------------------------------------------------------------------
+
+    def pane_rects(self) -> list[QRectF]:
+        full = QRectF(self.rect())
+        if not self._side_by_side:
+            return [full]
+        width = (full.width() - PANE_GAP_PX) / 2
+        return [QRectF(0, 0, width, full.height()), QRectF(width + PANE_GAP_PX, 0, width, full.height())]
+
+    def divider_x(self) -> float:
+        return self.pane_rects()[0].width() * self._divider
+
+    def widget_to_image(self, point: QPointF) -> QPointF:
+        pane = self._pane_at(point)
+        return (point - pane.topLeft() - self._offset) / self._scale
+
+    def image_to_widget(self, point: QPointF, pane_index: int = 0) -> QPointF:
+        return self.pane_rects()[pane_index].topLeft() + self._offset + point * self._scale
+
+    def _pane_at(self, point: QPointF) -> QRectF:
+        panes = self.pane_rects()
+        return panes[1] if len(panes) == 2 and point.x() >= panes[1].left() else panes[0]
+
+    # --- zoom and pan ----------------------------------------------------------------------------
+
+    def fit(self) -> None:
+        """Show the whole image, centred, as large as the pane allows (small photos are enlarged too)."""
+        self._fit = True
+        if self._before is None:
+            self.update()
+            return
+        pane = self.pane_rects()[0]
+        width, height = self._before.width(), self._before.height()
+        self._scale = max(MIN_SCALE, min(pane.width() / width, pane.height() / height, MAX_SCALE))
+        self._offset = QPointF((pane.width() - width * self._scale) / 2, (pane.height() - height * self._scale) / 2)
+        self.update()
+        self.view_changed.emit()
+
+    def actual_size(self) -> None:
+        """100%: one image pixel per screen pixel, keeping the pane's centre on the same image point."""
+        self.zoom_to(1.0, self.pane_rects()[0].center())
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        self.zoom_to(self._scale * factor, anchor)
+
+    def zoom_to(self, scale: float, anchor: QPointF | None = None) -> None:
+        """Zoom keeping the image point under ``anchor`` (widget coordinates; default the pane centre) fixed."""
+        if self._before is None:
+            return
+        anchor = anchor if anchor is not None else self.pane_rects()[0].center()
+        pane = self._pane_at(anchor)
+        local = anchor - pane.topLeft()
+        image_point = (local - self._offset) / self._scale
+        self._scale = min(MAX_SCALE, max(MIN_SCALE, scale))
+        self._offset = local - image_point * self._scale
+        self._fit = False
+        self._changed()
+
+    def pan_by(self, delta: QPointF) -> None:
+        self._offset += delta
+        self._fit = False
+        self._changed()
+
+    def _changed(self) -> None:
+        self.update()
+        self.view_changed.emit()
+
+    # --- events ----------------------------------------------------------------------------------
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120
+        if steps and self.has_images():
+            self.zoom_by(WHEEL_STEP ** steps, event.position())
+            event.accept()
+        else:
+            super().wheelEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or not self.has_images():
+            return super().mousePressEvent(event)
+        self._drag = "divider" if self._near_divider(event.position()) else "pan"
+        self._last_pos = event.position()
+        if self._drag == "pan":
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        position = event.position()
+        if self._drag == "divider":
+            self.set_divider(position.x() / max(1.0, self.pane_rects()[0].width()))
+        elif self._drag == "pan":
+            self.pan_by(position - self._last_pos)
+        elif self.has_images():
+            near = self._near_divider(position)
+            self.setCursor(Qt.CursorShape.SplitHCursor if near else Qt.CursorShape.OpenHandCursor)
+        self._last_pos = position
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drag is not None:
+            self._drag = None
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+        else:
+            super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        # double click toggles between fitting and 100% at the clicked point, as image viewers do
+        if self.has_images():
+            if self._fit:
+                self.zoom_to(1.0, event.position())
+            else:
+                self.fit()
+
+    def keyPressEvent(self, event) -> None:  # noqa: ANN001 - QKeyEvent
+        step = {Qt.Key.Key_Left: -0.05, Qt.Key.Key_Right: 0.05}.get(event.key())
+        if step is not None and not self._side_by_side and self.has_images():
+            self.set_divider(self._divider + step)
+        else:
+            super().keyPressEvent(event)
+
+    def _near_divider(self, point: QPointF) -> bool:
+        return not self._side_by_side and abs(point.x() - self.divider_x()) <= DIVIDER_GRAB_PX
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._fit:
+            self.fit()
+
+    def sizeHint(self) -> QSize:
+        return QSize(800, 560)
+
+    # --- painting --------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), BACKDROP)
+        if not self.has_images():
+            painter.setPen(QColor(200, 200, 200))
+            painter.drawText(QRectF(self.rect()).adjusted(20, 20, -20, -20),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+            return
+        # nearest neighbour from 200% up: pixel peeping should show the real pixels
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._scale < 2.0)
+        panes = self.pane_rects()
+        if self._side_by_side:
+            self._draw(painter, self._before, panes[0], panes[0])
+            self._draw(painter, self._after, panes[1], panes[1])
+            self._draw_label(painter, panes[0], self.labels[0], left=True)
+            self._draw_label(painter, panes[1], self.labels[1], left=True)
+            return
+        pane, split = panes[0], self.divider_x()
+        self._draw(painter, self._before, pane, QRectF(0, 0, split, pane.height()))
+        self._draw(painter, self._after, pane, QRectF(split, 0, pane.width() - split, pane.height()))
+        self._draw_divider(painter, split, pane.height())
+        self._draw_label(painter, pane, self.labels[0], left=True)
+        self._draw_label(painter, pane, self.labels[1], left=False)
+
+    def _draw(self, painter: QPainter, image: QImage, pane: QRectF, clip: QRectF) -> None:
+        painter.save()
+        painter.setClipRect(clip)
+        origin = pane.topLeft() + self._offset
+        # only the visible part of the image is handed to Qt, which matters for 8x results
+        visible = QRectF(clip.topLeft() - origin, clip.size()) if clip.isValid() else QRectF()
+        source = QRectF(visible.left() / self._scale, visible.top() / self._scale,
+                        visible.width() / self._scale, visible.height() / self._scale) \
+            .intersected(QRectF(image.rect()))
+        if not source.isEmpty():
+            target = QRectF(origin + source.topLeft() * self._scale, source.size() * self._scale)
+            painter.drawImage(target, image, source)
+        painter.restore()
+
+    @staticmethod
+    def _draw_divider(painter: QPainter, x: float, height: float) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QPen(QColor(255, 255, 255, 230), 2))
+        painter.drawLine(QPointF(x, 0), QPointF(x, height))
+        painter.setBrush(QColor(255, 255, 255, 230))
+        painter.setPen(QPen(QColor(0, 0, 0, 120), 1))
+        painter.drawEllipse(QPointF(x, height / 2), 9, 9)
+        painter.setPen(QPen(QColor(60, 60, 60), 2))
+        for direction in (-1, 1):  # two small arrowheads: "drag me sideways"
+            tip = QPointF(x + direction * 6, height / 2)
+            painter.drawLine(tip, tip + QPointF(-direction * 3, -3))
+            painter.drawLine(tip, tip + QPointF(-direction * 3, 3))
+        painter.restore()
+
+    @staticmethod
+    def _draw_label(painter: QPainter, pane: QRectF, text: str, left: bool) -> None:
+        if not text:
+            return
+        painter.save()
+        font = QFont(painter.font())
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        box = QRectF(0, 0, metrics.horizontalAdvance(text) + 16, metrics.height() + 8)
+        box.moveTop(pane.top() + 8)
+        box.moveLeft(pane.left() + 8 if left else pane.right() - box.width() - 8)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 150))
+        painter.drawRoundedRect(box, 4, 4)
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+
+class CompareView(QWidget):
+    """The canvas plus its buttons: Fit, 100%, zoom in/out and the side-by-side toggle.
+
+    The actions carry the shortcuts; the main window's View menu shows the same QAction objects, so a
+    shortcut is never registered twice (Qt would then treat it as ambiguous and fire neither).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.canvas = CompareCanvas()
+        self.fit_action = QAction(self)
+        self.fit_action.setShortcut(QKeySequence("Ctrl+0"))
+        self.fit_action.triggered.connect(self.canvas.fit)
+        self.actual_action = QAction(self)
+        self.actual_action.setShortcut(QKeySequence("Ctrl+1"))
+        self.actual_action.triggered.connect(self.canvas.actual_size)
+        self.zoom_in_action = QAction(self)
+        self.zoom_in_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")])
+        self.zoom_in_action.triggered.connect(lambda: self.canvas.zoom_by(WHEEL_STEP))
+        self.zoom_out_action = QAction(self)
+        self.zoom_out_action.setShortcut(QKeySequence(QKeySequence.StandardKey.ZoomOut))
+        self.zoom_out_action.triggered.connect(lambda: self.canvas.zoom_by(1 / WHEEL_STEP))
+        self.side_action = QAction(self)
+        self.side_action.setCheckable(True)
+        self.side_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.side_action.toggled.connect(self.canvas.set_side_by_side)
+        self.zoom_label = QLabel()
+        self.zoom_label.setMinimumWidth(60)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        for action in self.actions_in_order():
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            buttons.addWidget(button)
+        buttons.addWidget(self.zoom_label)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(self.canvas, 1)
+        self.canvas.view_changed.connect(self._show_zoom)
+        self.retranslate()
+
+    def actions_in_order(self) -> list[QAction]:
+        return [self.fit_action, self.actual_action, self.zoom_in_action, self.zoom_out_action, self.side_action]
+
+    def _show_zoom(self) -> None:
+        self.zoom_label.setText(f"{self.canvas.scale * 100:.0f}%" if self.canvas.has_images() else "")
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        texts = {
+            self.fit_action: (self.tr("Fit"), self.tr("Show the whole image")),
+            self.actual_action: (self.tr("100%"), self.tr("One image pixel per screen pixel")),
+            self.zoom_in_action: (self.tr("Zoom in"), self.tr("Enlarge the view (or turn the mouse wheel)")),
+            self.zoom_out_action: (self.tr("Zoom out"), self.tr("Shrink the view (or turn the mouse wheel)")),
+            self.side_action: (self.tr("Side by side"),
+                               self.tr("Show before and after next to each other, zoomed and panned together")),
+        }
+        for action, (text, tip) in texts.items():
+            action.setText(text)
+            shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
+        self.canvas.labels = (self.tr("Before"), self.tr("After"))
+        self.canvas.placeholder = self.tr("Drop a photo here, open one with Ctrl+O or paste one with Ctrl+V.")
+        self.canvas.setToolTip(self.tr("Drag the white line to compare; drag elsewhere to pan; the wheel zooms"))
+        self.canvas.update()

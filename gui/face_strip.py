@@ -1,0 +1,135 @@
+"""The strip under the before/after view: one entry per detected face, with a checkbox.
+
+Unticking a face only changes which faces the Restore tab pastes (core.pipeline.compose); the model
+is never run again for it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from core.session import Restoration
+from core.types import FaceStatus
+from gui.i18n import fill
+from gui.qimage import to_qpixmap
+
+THUMB_PX = 88
+
+
+def _thumbnail(image: np.ndarray, box: tuple[int, int, int, int]) -> QPixmap:
+    x0, y0, x1, y1 = box
+    crop = np.ascontiguousarray(image[y0:y1, x0:x1])
+    pixmap = to_qpixmap(crop) if crop.size else QPixmap(THUMB_PX, THUMB_PX)
+    return pixmap.scaled(THUMB_PX, THUMB_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                         Qt.TransformationMode.SmoothTransformation)
+
+
+class FaceEntry(QFrame):
+    """Before and after thumbnails of one face and the checkbox that keeps or drops its restoration."""
+
+    toggled = Signal(int, bool)
+
+    def __init__(self, index: int, before: QPixmap, after: QPixmap, restorable: bool, score: float,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.index = index
+        self.restorable = restorable
+        self.score = score
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.before_label, self.after_label = QLabel(), QLabel()
+        self.before_label.setPixmap(before)
+        self.after_label.setPixmap(after)
+        self.checkbox = QCheckBox()
+        self.checkbox.setChecked(restorable)
+        self.checkbox.setEnabled(restorable)
+        self.checkbox.toggled.connect(lambda checked: self.toggled.emit(self.index, checked))
+        thumbs = QHBoxLayout()
+        thumbs.addWidget(self.before_label)
+        thumbs.addWidget(self.after_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(thumbs)
+        layout.addWidget(self.checkbox)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        number = self.index + 1
+        # Alt+number toggles the first nine faces from the keyboard
+        text = fill(self.tr("Face &%1"), number) if number <= 9 else fill(self.tr("Face %1"), number)
+        self.checkbox.setText(text)
+        if self.restorable:
+            self.checkbox.setToolTip(fill(self.tr("Untick to keep this face as it was (the model is not run "
+                                                  "again); detector score %1"), f"{self.score:.2f}"))
+        else:
+            self.checkbox.setToolTip(self.tr("This face is larger than the model's input, so it was upscaled "
+                                             "with the background instead of being restored"))
+        self.before_label.setToolTip(self.tr("Before"))
+        self.after_label.setToolTip(self.tr("After"))
+
+
+class FaceStrip(QScrollArea):
+    """A horizontal, scrollable row of FaceEntry widgets; ``selection_changed`` carries the ticked indices."""
+
+    selection_changed = Signal(frozenset)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entries: list[FaceEntry] = []
+        self._inner = QWidget()
+        self._row = QHBoxLayout(self._inner)
+        self._row.setContentsMargins(4, 4, 4, 4)
+        self.empty_label = QLabel()
+        self._row.addWidget(self.empty_label)
+        self._row.addStretch(1)
+        self.setWidget(self._inner)
+        self.setWidgetResizable(True)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFixedHeight(THUMB_PX + 64)
+        self._has_result = False
+        self.retranslate()
+
+    def set_restoration(self, restoration: Restoration | None) -> None:
+        """Show the faces of ``restoration`` (all restorable ones ticked), or nothing for None."""
+        for entry in self.entries:
+            self._row.removeWidget(entry)
+            entry.deleteLater()
+        self.entries = []
+        self._has_result = restoration is not None
+        if restoration is not None:
+            result = restoration.result
+            for index, face in enumerate(result.faces):
+                box = restoration.face_box(index)
+                entry = FaceEntry(index, _thumbnail(result.background, box), _thumbnail(result.image, box),
+                                  face.status is FaceStatus.RESTORED, face.detection.score)
+                entry.toggled.connect(self._entry_toggled)
+                self._row.insertWidget(self._row.count() - 1, entry)
+                self.entries.append(entry)
+        self._update_empty_label()
+
+    def selected(self) -> frozenset[int]:
+        return frozenset(entry.index for entry in self.entries if entry.checkbox.isChecked())
+
+    def set_face_checked(self, index: int, checked: bool) -> None:
+        self.entries[index].checkbox.setChecked(checked)
+
+    def _entry_toggled(self, index: int, checked: bool) -> None:
+        self.selection_changed.emit(self.selected())
+
+    def _update_empty_label(self) -> None:
+        self.empty_label.setVisible(not self.entries)
+        self.empty_label.setText(self.tr("No face was found: only the background was upscaled.")
+                                 if self._has_result else self.tr("The faces found in the photo appear here."))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        for entry in self.entries:
+            entry.retranslate()
+        self._update_empty_label()
+        self.setToolTip(self.tr("Each detected face before and after; untick a face to keep its original"))

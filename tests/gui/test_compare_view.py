@@ -1,0 +1,93 @@
+"""The before/after view: the divider decides what is drawn where; zoom keeps the point under the cursor."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from gui.compare_view import CompareView
+from gui.qimage import rgb_from_qimage, to_qimage
+
+RED, BLUE = (220, 30, 30), (30, 30, 220)
+
+
+@pytest.fixture
+def view(qtbot) -> CompareView:
+    widget = CompareView()
+    qtbot.addWidget(widget)
+    widget.resize(640, 480)
+    widget.show()
+    qtbot.waitExposed(widget)
+    before = np.full((300, 400, 3), RED, dtype=np.uint8)
+    after = np.full((300, 400, 3), BLUE, dtype=np.uint8)
+    widget.canvas.set_images(to_qimage(before), to_qimage(after))
+    return widget
+
+
+def _pixel(view: CompareView, x: int, y: int) -> tuple[int, ...]:
+    grabbed = rgb_from_qimage(view.canvas.grab().toImage())
+    ratio = grabbed.shape[1] / view.canvas.width()  # device pixel ratio of the grab
+    return tuple(int(v) for v in grabbed[int(y * ratio), int(x * ratio)])
+
+
+def test_dragging_the_divider_changes_what_is_drawn(qtbot, view: CompareView) -> None:
+    canvas = view.canvas
+    y = canvas.height() // 2 + 40  # below the divider's round handle
+    left, right = int(canvas.width() * 0.3), int(canvas.width() * 0.7)
+    assert _pixel(view, left, y) == RED and _pixel(view, right, y) == BLUE
+    start = QPoint(int(canvas.divider_x()), y)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(canvas, QPoint(int(canvas.width() * 0.8), y))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(canvas.width() * 0.8), y))
+    assert canvas.divider == pytest.approx(0.8, abs=0.01)
+    assert _pixel(view, right, y) == RED  # the point right of the old divider now shows "before"
+    canvas.set_divider(0.1)
+    assert _pixel(view, left, y) == BLUE
+
+
+def test_dragging_elsewhere_pans_and_the_wheel_zooms_around_the_cursor(qtbot, view: CompareView) -> None:
+    canvas = view.canvas
+    fit_scale = canvas.scale
+    anchor = QPointF(200, 150)
+    image_point = canvas.widget_to_image(anchor)
+    canvas.zoom_by(2.0, anchor)
+    assert canvas.scale == pytest.approx(fit_scale * 2)
+    moved = canvas.widget_to_image(anchor)
+    assert (moved.x(), moved.y()) == pytest.approx((image_point.x(), image_point.y()))
+    offset = canvas.offset
+    start = QPoint(100, 100)  # far from the divider
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(canvas, QPoint(130, 90))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(130, 90))
+    assert (canvas.offset - offset).toTuple() == pytest.approx((30, -10))
+    view.fit_action.trigger()
+    assert canvas.scale == pytest.approx(fit_scale)
+    view.actual_action.trigger()
+    assert canvas.scale == pytest.approx(1.0)
+
+
+def test_side_by_side_panes_share_zoom_and_pan(qtbot, view: CompareView) -> None:
+    canvas = view.canvas
+    view.side_action.setChecked(True)
+    left_pane, right_pane = canvas.pane_rects()
+    canvas.zoom_by(3.0, left_pane.center())
+    canvas.pan_by(QPointF(-20, 5))
+    # the same image point sits at the same place within each pane
+    point = QPointF(123, 77)
+    in_left = canvas.image_to_widget(point, 0) - left_pane.topLeft()
+    in_right = canvas.image_to_widget(point, 1) - right_pane.topLeft()
+    assert in_left.toTuple() == pytest.approx(in_right.toTuple())
+    y = int(left_pane.center().y())
+    assert _pixel(view, int(left_pane.center().x()), y) == RED
+    assert _pixel(view, int(right_pane.center().x()), y) == BLUE
+
+
+def test_replacing_the_after_image_keeps_the_view(qtbot, view: CompareView) -> None:
+    canvas = view.canvas
+    canvas.zoom_by(2.0)
+    scale = canvas.scale
+    canvas.set_after(to_qimage(np.zeros((300, 400, 3), dtype=np.uint8)))
+    assert canvas.scale == scale
+    with pytest.raises(ValueError):
+        canvas.set_after(to_qimage(np.zeros((10, 10, 3), dtype=np.uint8)))
