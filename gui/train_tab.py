@@ -406,6 +406,8 @@ class TrainTab(QWidget):
         self.curves = summarise(self._records)
         for plot in (self.loss_plot, self.psnr_plot, self.ssim_plot):
             plot.set_curves(self.curves)
+        if records and not self._listed(self._run_dir) and (self._run_dir / ckpt.CONFIG_FILE).is_file():
+            self.refresh_runs()  # a new run appears in the list as soon as it has written its config
         sample = self._run_dir / self.curves.sample if self.curves.sample else None
         self.sample_view.show_file(sample)
         self._show_figures()
@@ -426,6 +428,10 @@ class TrainTab(QWidget):
         if current is not None and not self.is_busy():
             self.load_run(Path(current.data(Qt.ItemDataRole.UserRole)))
 
+    def _listed(self, run_dir: Path) -> bool:
+        return any(Path(self.runs_list.item(row).data(Qt.ItemDataRole.UserRole)) == run_dir
+                   for row in range(self.runs_list.count()))
+
     def _select_in_list(self, run_dir: Path) -> None:
         self.runs_list.blockSignals(True)
         for row in range(self.runs_list.count()):
@@ -441,8 +447,9 @@ class TrainTab(QWidget):
         run = self._run_dir
         self.start_button.setEnabled(not busy)
         self.stop_button.setEnabled(busy)
+        # "running" without our process: crashed, or training elsewhere (Resume then says so)
         self.resume_button.setEnabled(not busy and run is not None and (run / ckpt.STATE_FILE).is_file()
-                                      and self.curves.state != "finished")
+                                      and self.curves.state in ("stopped", "running"))
         self.use_button.setEnabled(not busy and run is not None and (run / ckpt.BEST_G_EMA).is_file())
         self.runs_list.setEnabled(not busy)
         gan = self.stage_combo.currentData() == "gan"

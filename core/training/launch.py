@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,11 @@ from core.errors import TrainingError
 from core.paths import app_root, user_runs_dir
 from core.training import checkpoint as ckpt
 from core.training import config as cfg
+from core.training.runlog import read_metrics, summarise
 
+# A run whose log says it is running and changed this recently is taken to be training elsewhere; an
+# older one crashed (or was killed) and may be resumed.
+ACTIVE_SECONDS = 120.0
 # Set in their own fields; in the extra flags they would fight with them.
 _OWN_FLAGS = ("--run-dir", "--resume", "--runs-root", "--data", "--preset", "--stage", "--preview-degradations")
 
@@ -104,9 +109,18 @@ def check_request(request: TrainRequest) -> None:
     split_extra(request.extra)
 
 
-def check_resumable(run_dir: Path) -> None:
+def check_resumable(run_dir: Path, now: float | None = None) -> None:
+    """A run can be resumed when it has a checkpoint and no process seems to be training it: its log
+    does not say it stopped (or ended) and changed within the last ACTIVE_SECONDS."""
     if not (run_dir / ckpt.STATE_FILE).is_file():
         raise TrainingError(run_dir, "no checkpoint (state.pt) to resume from yet")
+    metrics = run_dir / ckpt.METRICS_FILE
+    if summarise(read_metrics(metrics)).state != "running":
+        return
+    age = (time.time() if now is None else now) - metrics.stat().st_mtime
+    if age < ACTIVE_SECONDS:
+        raise TrainingError(run_dir, f"the run seems to be training in another process (its log changed "
+                                     f"{age:.0f} s ago): stop it first, or wait until it has ended")
 
 
 def train_command(arguments: list[str], frozen: bool | None = None) -> list[str]:

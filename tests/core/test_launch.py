@@ -61,6 +61,11 @@ def test_what_is_refused_before_starting_names_the_folder(tmp_path: Path) -> Non
     with pytest.raises(TrainingError, match="already holds a run"):
         check_request(TrainRequest(data=tmp_path, run_dir=run))
     check_resumable(run)
+    (run / "metrics.jsonl").write_text('{"type": "event", "event": "start", "step": 0, "steps": 9}\n')
+    with pytest.raises(TrainingError, match="training in another process"):
+        check_resumable(run)  # its log says running and has just changed
+    modified = (run / "metrics.jsonl").stat().st_mtime
+    check_resumable(run, now=modified + 600)  # a crashed run: resumable
     assert new_run_dir("cpu-quick", "pixel", tmp_path).name.endswith("-cpu-quick-pixel")
     with pytest.raises(ValueError, match="preset"):
         TrainRequest(data=tmp_path, run_dir=run, preset="nonsense")
