@@ -6,18 +6,22 @@ cause, and the originals are never written to (an output that would land on its 
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 
 from core.config import OutputSettings
 from core.errors import FaceSRError
-from core.io import read_image, scan_images, write_image
+from core.io import LoadedImage, read_image, scan_images, write_image
 from core.pipeline import FacePipeline
 from core.progress import CancelToken, Cancelled, PauseGate, ProgressCallback, no_progress
 from core.types import FaceStatus, RestoreResult
@@ -25,6 +29,13 @@ from core.types import FaceStatus, RestoreResult
 log = logging.getLogger(__name__)
 
 PLAIN_FORMATS = {"jpg": ".jpg", "jpeg": ".jpg", "png": ".png", "webp": ".webp"}
+# Decoding and encoding overlap the networks in this many threads: enough to hide the codecs behind the
+# generator on a laptop, few enough not to take its cores.
+DEFAULT_IO_THREADS = 2
+READ_AHEAD = 2  # decoded photos waiting for the generator: never starved, yet few full-size images held
+WRITE_BEHIND_PIXELS = 200_000_000  # output pixels waiting to be written (600 MB as RGB) before the models wait
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -88,6 +99,35 @@ def plan_jobs(input_path: Path, output_dir: Path, output: OutputSettings) -> lis
     return [Job(source, _target_for(source, root, output_dir, output)) for source in sources]
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"K/N"`` (1 <= K <= N) as (K, N); ValueError saying what is wrong otherwise."""
+    parts = text.split("/")
+    if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
+        raise ValueError(f"--shard takes K/N (e.g. 1/4 for the first of 4 shares), got {text!r}")
+    index, count = (int(part) for part in parts)
+    if not 1 <= index <= count:
+        raise ValueError(f"--shard K/N needs 1 <= K <= N, got {text!r}")
+    return index, count
+
+
+def shard_of(job: Job, output_dir: Path, count: int) -> int:
+    """The share (1..count) a job belongs to: a hash of its output path relative to the output folder.
+
+    A hash of the file's own name rather than its position in the list, so processes that list the
+    folder at different moments (files added meanwhile) still agree on every file they both see; the
+    output path rather than the input path, so inputs that would write the same file (a.png, a.bmp)
+    fall into one share and never race each other.
+    """
+    relative = job.target.relative_to(output_dir) if job.target.is_relative_to(output_dir) else job.target
+    digest = hashlib.sha256(relative.as_posix().encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count + 1
+
+
+def select_shard(jobs: Sequence[Job], output_dir: Path, index: int, count: int) -> list[Job]:
+    """The jobs of share ``index`` of ``count`` (in their order): the shares are disjoint and cover all jobs."""
+    return [job for job in jobs if shard_of(job, output_dir, count) == index]
+
+
 def _target_for(source: Path, root: Path, output_dir: Path, output: OutputSettings) -> Path:
     relative = source.parent.relative_to(root) if _is_inside(source, root) else Path()
     return output_dir / relative / f"{source.stem}{output.suffix}{output_extension(source, output)}"
@@ -104,33 +144,76 @@ def _is_inside(path: Path, folder: Path) -> bool:
 def process_file(pipeline: FacePipeline, job: Job, output: OutputSettings,
                  cancel: CancelToken | None = None) -> FileOutcome:
     """Restore one file and write its outputs; errors the user can cause become a failed outcome."""
+    early = check_target(job, output)
+    if early is not None:
+        return early
+    timings: dict[str, float] = {}
+    image = _guarded(job, timings, lambda: decode(pipeline, job, timings))
+    if isinstance(image, FileOutcome):
+        return image
+    result = _guarded(job, timings, lambda: restore(pipeline, image, timings, cancel))
+    if isinstance(result, FileOutcome):
+        return result
+    return finish_file(result, job, output, timings)
+
+
+def check_target(job: Job, output: OutputSettings) -> FileOutcome | None:
+    """The outcome of a job that must not run (its output is the original, or exists), else None."""
     if job.target.exists() and job.target.resolve() == job.source.resolve():
         return FileOutcome(job.source, job.target, "failed", "the output would overwrite the original; "
                            "choose another output folder or a --suffix")
     if job.target.exists() and not output.overwrite:
         return FileOutcome(job.source, job.target, "skipped", "output already exists")
-    timings: dict[str, float] = {}
-    try:
-        start = time.perf_counter()
-        image = read_image(job.source, pipeline.settings.max_pixels)
-        timings["decode"] = time.perf_counter() - start
-        result = pipeline.restore(image, cancel)
-        timings.update(result.timings)
+    return None
+
+
+def decode(pipeline: FacePipeline, job: Job, timings: dict[str, float]) -> LoadedImage:
+    start = time.perf_counter()
+    image = read_image(job.source, pipeline.settings.max_pixels)
+    timings["decode"] = time.perf_counter() - start
+    return image
+
+
+def restore(pipeline: FacePipeline, image: LoadedImage, timings: dict[str, float],
+            cancel: CancelToken | None) -> RestoreResult:
+    result = pipeline.restore(image, cancel)
+    timings.update(result.timings)
+    return result
+
+
+def finish_file(result: RestoreResult, job: Job, output: OutputSettings, timings: dict[str, float]) -> FileOutcome:
+    """Write a restored photo's outputs and describe the outcome (a failed write is a failed outcome)."""
+    def encode() -> None:
         start = time.perf_counter()
         write_outputs(result, job, output)
         timings["encode"] = time.perf_counter() - start
+
+    failed = _guarded(job, timings, encode)
+    if isinstance(failed, FileOutcome):
+        return failed
+    restored = sum(face.status is FaceStatus.RESTORED for face in result.faces)
+    return FileOutcome(job.source, job.target, "done", faces_found=len(result.faces), faces_restored=restored,
+                       timings=timings, warnings=result.warnings)
+
+
+def _guarded(job: Job, timings: dict[str, float], step: Callable[[], T]) -> T | FileOutcome:
+    """Run one step of a file; an error the user can cause (or a bug on one odd file) becomes its outcome.
+
+    Cancelled passes through: it stops the batch, not the file.
+    """
+    try:
+        return step()
     except FaceSRError as error:
         return FileOutcome(job.source, job.target, "failed", error.cause, timings=timings)
     except MemoryError:
-        return FileOutcome(job.source, job.target, "failed", "out of memory (try a smaller --tile or scale)")
+        return FileOutcome(job.source, job.target, "failed", "out of memory (try a smaller --tile or scale)",
+                           timings=timings)
     except Cancelled:
         raise
     except Exception as error:  # a bug or a library failure on one odd file must not stop the batch
         log.exception("unexpected error on %s", job.source)
-        return FileOutcome(job.source, job.target, "failed", f"unexpected error: {type(error).__name__}: {error}")
-    restored = sum(face.status is FaceStatus.RESTORED for face in result.faces)
-    return FileOutcome(job.source, job.target, "done", faces_found=len(result.faces), faces_restored=restored,
-                       timings=timings, warnings=result.warnings)
+        return FileOutcome(job.source, job.target, "failed", f"unexpected error: {type(error).__name__}: {error}",
+                           timings=timings)
 
 
 def write_outputs(result: RestoreResult, job: Job, output: OutputSettings) -> None:
@@ -153,28 +236,132 @@ def side_by_side(left: np.ndarray, right: np.ndarray, gap: int = 8) -> np.ndarra
 def run_batch(pipeline: FacePipeline, jobs: Sequence[Job], output: OutputSettings,
               progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
               pause: PauseGate | None = None,
-              on_file: Callable[[FileOutcome], None] | None = None) -> BatchSummary:
-    """Process jobs in order; stop early (remaining files "cancelled") when the token is set.
+              on_file: Callable[[FileOutcome], None] | None = None,
+              io_threads: int = DEFAULT_IO_THREADS) -> BatchSummary:
+    """Process jobs; stop early (remaining files "cancelled") when the token is set.
 
     ``pause`` is waited on between files; ``on_file`` hears each file's outcome as soon as it is known.
+    Outcomes, ``on_file`` and ``progress`` always come in job order and on the calling thread.
+    With ``io_threads`` > 0, files are decoded ahead and written behind in that many threads while
+    the calling thread runs the models, so the networks never wait for the disk or the codecs;
+    0 does everything in turn on the calling thread.
     """
     start = time.perf_counter()
     outcomes: list[FileOutcome] = []
-    for index, job in enumerate(jobs):
-        if pause is not None:
-            pause.wait(cancel)
-        if cancel is not None and cancel.cancelled:
-            outcomes += [FileOutcome(j.source, j.target, "cancelled") for j in jobs[index:]]
-            break
-        try:
-            outcome = process_file(pipeline, job, output, cancel)
-        except Cancelled:
-            outcomes += [FileOutcome(j.source, j.target, "cancelled") for j in jobs[index:]]
-            break
+
+    def report(outcome: FileOutcome) -> None:
         if outcome.status == "failed":
-            log.warning("%s: %s", job.source, outcome.reason)
+            log.warning("%s: %s", outcome.source, outcome.reason)
         outcomes.append(outcome)
         if on_file is not None:
             on_file(outcome)
-        progress(index + 1, len(jobs), job.source.name)
+        progress(len(outcomes), len(jobs), outcome.source.name)
+
+    if io_threads > 0:
+        _run_overlapped(pipeline, jobs, output, report, cancel, pause, io_threads)
+    else:
+        _run_in_turn(pipeline, jobs, output, report, cancel, pause)
+    outcomes += [FileOutcome(job.source, job.target, "cancelled") for job in jobs[len(outcomes):]]
     return BatchSummary(tuple(outcomes), time.perf_counter() - start)
+
+
+def _run_in_turn(pipeline: FacePipeline, jobs: Sequence[Job], output: OutputSettings,
+                 report: Callable[[FileOutcome], None], cancel: CancelToken | None, pause: PauseGate | None) -> None:
+    for job in jobs:
+        if pause is not None:
+            pause.wait(cancel)
+        if cancel is not None and cancel.cancelled:
+            return
+        try:
+            report(process_file(pipeline, job, output, cancel))
+        except Cancelled:
+            return
+
+
+class _InFlight:
+    """Outcomes not yet reported, in job order: finished ones and writes still running in the pool."""
+
+    def __init__(self, report: Callable[[FileOutcome], None], max_files: int) -> None:
+        self._report = report
+        self._max_files = max_files
+        self._queue: deque[tuple[Future[FileOutcome], int]] = deque()
+        self._pixels = 0
+
+    def add(self, outcome: Future[FileOutcome], pixels: int = 0) -> None:
+        self._queue.append((outcome, pixels))
+        self._pixels += pixels
+
+    def add_done(self, outcome: FileOutcome) -> None:
+        future: Future[FileOutcome] = Future()
+        future.set_result(outcome)
+        self.add(future)
+
+    def drain(self, max_files: int | None = None) -> None:
+        """Report finished outcomes from the head; block while more than allowed are still in flight.
+
+        The bounds keep memory flat: each running write holds a full-size result, so at most
+        ``max_files`` of them, and together at most WRITE_BEHIND_PIXELS output pixels (but always one).
+        """
+        limit = self._max_files if max_files is None else max_files
+        while self._queue:
+            future, pixels = self._queue[0]
+            too_many = len(self._queue) > limit or (self._pixels > WRITE_BEHIND_PIXELS and len(self._queue) > 1)
+            if not future.done() and not too_many:
+                return
+            outcome = future.result()
+            self._queue.popleft()
+            self._pixels -= pixels
+            self._report(outcome)
+
+
+def _run_overlapped(pipeline: FacePipeline, jobs: Sequence[Job], output: OutputSettings,
+                    report: Callable[[FileOutcome], None], cancel: CancelToken | None, pause: PauseGate | None,
+                    io_threads: int) -> None:
+    """Decode READ_AHEAD files ahead and write behind in a thread pool; the models run on this thread."""
+    in_flight = _InFlight(report, io_threads)
+    with ThreadPoolExecutor(io_threads, thread_name_prefix="facesr-io") as pool:
+        reads: deque[Future[LoadedImage | FileOutcome]] = deque()
+        timings: list[dict[str, float]] = [{} for _ in jobs]
+        try:
+            for index, job in enumerate(jobs):
+                # reads are queued before this file's write, so the pool's FIFO keeps the generator fed
+                for ahead in range(index + len(reads), min(index + READ_AHEAD + 1, len(jobs))):
+                    reads.append(pool.submit(_read, pipeline, jobs[ahead], output, timings[ahead]))
+                in_flight.drain()
+                if pause is not None and pause.paused:
+                    in_flight.drain(0)  # report what is finished before sitting still
+                    pause.wait(cancel)
+                if cancel is not None and cancel.cancelled:
+                    return
+                image = reads.popleft().result()
+                if isinstance(image, FileOutcome):
+                    in_flight.add_done(image)
+                    continue
+                result = _guarded(job, timings[index], lambda: restore(pipeline, image, timings[index], cancel))
+                del image  # the decoded photo is not needed while the result is written
+                if isinstance(result, FileOutcome):
+                    in_flight.add_done(result)
+                    continue
+                result = _for_writing(result, output)
+                in_flight.add(pool.submit(finish_file, result, job, output, timings[index]), result.image.size // 3)
+        except Cancelled:
+            return
+        finally:
+            for read in reads:
+                read.cancel()
+            in_flight.drain(0)  # finished restorations are still written and reported
+
+
+def _read(pipeline: FacePipeline, job: Job, output: OutputSettings,
+          timings: dict[str, float]) -> LoadedImage | FileOutcome:
+    early = check_target(job, output)
+    if early is not None:
+        return early
+    return _guarded(job, timings, lambda: decode(pipeline, job, timings))
+
+
+def _for_writing(result: RestoreResult, output: OutputSettings) -> RestoreResult:
+    """Drop the full-size background from a result waiting to be written unless the comparison needs it."""
+    if output.save_compare or result.background is result.image:
+        return result
+    return dataclasses.replace(result, background=result.image)
