@@ -37,6 +37,7 @@ class CurvePlot(pg.PlotWidget):
         self.showGrid(x=True, y=True, alpha=0.25)
         self.setLogMode(y=log_y)  # losses span decades (pixel ~1e-2, adversarial ~1)
         self.setMinimumHeight(140)
+        self.getAxis("left").enableAutoSIPrefix(False)  # "SSIM (x0.001)" over 900 reads worse than 0.9
         self._follow_palette()
 
     def set_curves(self, curves: RunCurves) -> None:
@@ -85,9 +86,10 @@ BLUE, ORANGE, GREEN, RED, PURPLE, GRAY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d627
 
 
 def loss_plot() -> CurvePlot:
-    return CurvePlot([CurveStyle("loss_g", BLUE), CurveStyle("loss_pixel", GREEN),
-                      CurveStyle("loss_perceptual", PURPLE), CurveStyle("loss_adv", ORANGE),
-                      CurveStyle("loss_d", RED)], log_y=True)
+    # the total last and dashed: in the pixel stage it equals the pixel loss, and both stay visible
+    return CurvePlot([CurveStyle("loss_pixel", GREEN), CurveStyle("loss_perceptual", PURPLE),
+                      CurveStyle("loss_adv", ORANGE), CurveStyle("loss_d", RED),
+                      CurveStyle("loss_g", BLUE, dashed=True)], log_y=True)
 
 
 def psnr_plot() -> CurvePlot:

@@ -173,6 +173,7 @@ class TrainTab(QWidget):
         scroll.setMinimumWidth(340)
 
         info = QHBoxLayout()
+        info.setSpacing(18)
         for label in (self.run_label, self.step_label, self.rate_label, self.eta_label, self.best_label):
             info.addWidget(label)
         info.addStretch(1)

@@ -168,3 +168,27 @@ def test_switching_to_chinese_translates_every_visible_text(qtbot, tab: BatchTab
     finally:
         i18n.install_language(i18n.ENGLISH)
     qtbot.waitUntil(lambda: tab.start_button.text() == "Start")  # and back
+
+
+def test_a_dropped_folder_becomes_the_input_and_a_dropped_photo_is_left_to_the_window(
+        qtbot, tab: BatchTab, photos: Path) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    def drag(path: Path) -> tuple[QDragEnterEvent, QDropEvent, QMimeData]:
+        data = QMimeData()
+        data.setUrls([QUrl.fromLocalFile(str(path))])
+        enter = QDragEnterEvent(QPointF(5, 5), Qt.DropAction.CopyAction, data,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        drop = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                          Qt.KeyboardModifier.NoModifier)
+        return enter, drop, data  # the mime data must outlive the events
+
+    enter, drop, _data = drag(photos / "a_photo.jpg")
+    tab.dragEnterEvent(enter)
+    assert not enter.isAccepted()
+    enter, drop, _data = drag(photos)
+    tab.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    tab.dropEvent(drop)
+    assert tab.input_field.path() == photos and tab.output_field.path() == photos / "restored"
