@@ -1,0 +1,573 @@
+"""The Restore tab: open photos, restore them in the worker thread, compare, choose faces, save.
+
+Inference runs in one long-lived WorkerThread whose jobs share a core PipelineCache, so the model is
+loaded once and reused until the model, device, detector or background model changes. The cache is
+only touched inside jobs (the worker runs one at a time), never from the UI thread. Blend and face
+selection re-composite on the UI thread with core.pipeline.compose; the model does not run again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
+                               QProgressDialog, QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+from core import session
+from core.downloads import fetch_weights, weights_info, weights_path
+from core.errors import FaceSRError
+from core.io import IMAGE_EXTENSIONS, LoadedImage, read_image, write_image
+from core.models.loading import default_model_path, describe_models
+from core.progress import CancelToken, ProgressCallback
+from core.session import PipelineCache, Restoration
+from gui import settings as stored
+from gui.compare_view import CompareView
+from gui.face_strip import FaceStrip
+from gui.i18n import fill
+from gui.qimage import from_qimage, to_qimage
+from gui.restore_options import RestoreOptions
+from gui.worker import Job, WorkerThread
+
+log = logging.getLogger(__name__)
+
+RECOMPOSE_DELAY_MS = 15  # coalesces a slider drag's many steps into one re-composite per frame or so
+SAVE_FILTERS = {".png": "PNG (*.png)", ".jpg": "JPEG (*.jpg *.jpeg)", ".webp": "WebP (*.webp)",
+                ".tif": "TIFF (*.tif *.tiff)"}
+STAGES = ("detect", "align", "restore", "background", "paste")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A photo to restore: a file (decoded in the worker) or an image pasted from the clipboard."""
+
+    name: str
+    path: Path | None = None
+    image: LoadedImage | None = None
+
+
+def is_image_file(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS
+
+
+class RestoreTab(QWidget):
+    """See the module docstring. ``message`` carries status-bar texts; ``state_changed`` any busy/result change."""
+
+    message = Signal(str)
+    state_changed = Signal()
+    manage_models = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = WorkerThread(self)
+        self.cache = PipelineCache(cpu_chunk=1)  # one face per pass on the CPU: Cancel answers within a face
+        self.sources: list[Source] = []
+        self.current = -1
+        self.restoration: Restoration | None = None
+        self.composite: np.ndarray | None = None  # what the After side shows and Save writes
+        self.saved_to: Path | None = None
+        self._pending: list[tuple[str, Callable[[], None]]] = []  # started in order when the worker is free
+        self._job_kind = ""
+        self._run_blend = 1.0  # the blend the running restore composes with
+        self._on_done: Callable[[Any], None] | None = None
+        self.download_dialog: QProgressDialog | None = None
+        self._models_known = False
+        self._error_box: QMessageBox | None = None
+        self._build()
+        self._make_actions()
+        self._connect()
+        self.retranslate()
+        self._update_state()
+        self.refresh_models()
+
+    # --- construction ----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.options = RestoreOptions()
+        self.compare = CompareView()
+        self.faces = FaceStrip()
+        self.image_combo = QComboBox()
+        self.image_label = QLabel()
+        self.image_label.setBuddy(self.image_combo)
+        self.restore_button = QPushButton()
+        self.cancel_button = QPushButton()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress_label = QLabel()
+        self.options_box = QGroupBox()
+        box_layout = QVBoxLayout(self.options_box)
+        box_layout.addWidget(self.options)
+        box_layout.addWidget(self.restore_button)
+        box_layout.addStretch(1)
+        images_row = QHBoxLayout()
+        images_row.addWidget(self.image_label)
+        images_row.addWidget(self.image_combo, 1)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress_label)
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(images_row)
+        right_layout.addWidget(self.compare, 1)
+        right_layout.addWidget(self.faces)
+        right_layout.addLayout(progress_row)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.options_box)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([300, 900])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.splitter)
+        self._recompose_timer = QTimer(self)
+        self._recompose_timer.setSingleShot(True)
+        self._recompose_timer.setInterval(RECOMPOSE_DELAY_MS)
+
+    def _make_actions(self) -> None:
+        def action(shortcut: QKeySequence | str | None, slot: Callable[[], None]) -> QAction:
+            made = QAction(self)
+            if shortcut is not None:
+                made.setShortcut(QKeySequence(shortcut))
+            made.triggered.connect(slot)
+            return made
+
+        self.open_action = action(QKeySequence.StandardKey.Open, self.choose_files)
+        self.paste_action = action(QKeySequence.StandardKey.Paste, self.paste)
+        self.save_action = action(QKeySequence.StandardKey.Save, self.save)
+        self.save_as_action = action("Ctrl+Shift+S", self.save_as)
+        self.restore_action = action("F5", self.restore_current)
+        self.cancel_action = action("Esc", self.cancel)
+        self.previous_action = action("Alt+Left", lambda: self.show_image(self.current - 1))
+        self.next_action = action("Alt+Right", lambda: self.show_image(self.current + 1))
+        # the window's menus show these same actions; the tab also owns them so its shortcuts work
+        # when the tab is used on its own (tests, screenshots)
+        self.addActions(self.actions_for_menu())
+
+    def actions_for_menu(self) -> list[QAction]:
+        return [self.open_action, self.paste_action, self.save_action, self.save_as_action, self.restore_action,
+                self.cancel_action, self.previous_action, self.next_action]
+
+    def _connect(self) -> None:
+        self.restore_button.clicked.connect(self.restore_current)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.image_combo.activated.connect(self.show_image)
+        self.options.inference_changed.connect(self._inference_option_changed)
+        self.options.detector_changed.connect(self._detector_changed)
+        self.options.blend_changed.connect(self._schedule_recompose)
+        self.options.manage_models.connect(self.manage_models)
+        self.faces.selection_changed.connect(self._schedule_recompose)
+        self._recompose_timer.timeout.connect(self.recompose)
+
+    # --- opening ---------------------------------------------------------------------------------
+
+    def choose_files(self) -> None:
+        patterns = " ".join(f"*{ext}" for ext in sorted(IMAGE_EXTENSIONS))
+        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("Open photos"), str(stored.folder("open")),
+                                                fill(self.tr("Images (%1)"), patterns))
+        if paths:
+            self.open_files([Path(p) for p in paths])
+
+    def open_files(self, paths: list[Path]) -> None:
+        """Show these photos (the first at once); files that are not images are reported, not opened."""
+        images = [p for p in paths if is_image_file(p)]
+        others = [p for p in paths if not is_image_file(p)]
+        if others:
+            self.message.emit(fill(self.tr("Not opened (not an image file): %1"), ", ".join(p.name for p in others)))
+        if not images:
+            return
+        stored.remember_folder("open", images[0].parent)
+        self.set_sources([Source(name=p.name, path=p) for p in images])
+
+    def paste(self) -> None:
+        """An image on the clipboard (or image files copied in a file manager) becomes the current photo."""
+        clipboard = QGuiApplication.clipboard()
+        mime = clipboard.mimeData()
+        if mime is not None and mime.hasImage():
+            image = clipboard.image()
+            if not image.isNull():
+                rgb, alpha = from_qimage(image)
+                is_gray = bool(np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]))
+                loaded = LoadedImage(rgb=rgb, alpha=alpha, is_gray=is_gray, path=None, format="png")
+                self.set_sources([Source(name=self.tr("pasted image"), image=loaded)])
+                return
+        if mime is not None and mime.hasUrls():
+            self.open_files([Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()])
+            return
+        self.message.emit(self.tr("The clipboard holds no image."))
+
+    def set_sources(self, sources: list[Source]) -> None:
+        self.sources = sources
+        self.image_combo.clear()
+        for source in sources:
+            self.image_combo.addItem(source.name)
+        self.show_image(0)
+
+    def show_image(self, index: int) -> None:
+        if not 0 <= index < len(self.sources):
+            return
+        self.current = index
+        self.image_combo.setCurrentIndex(index)
+        self.restore_current()
+
+    # --- restoring -------------------------------------------------------------------------------
+
+    def restore_current(self) -> None:
+        """Restore the current photo with the current options (after the running job, if any)."""
+        if not 0 <= self.current < len(self.sources):
+            return
+        if self.runner.busy:
+            # a newer request replaces the one running: stop it and start this one when it ends
+            self._queue("restore", self.restore_current)
+            if self._job_kind == "restore":
+                self.runner.cancel()
+            return
+        settings = self.options.settings()
+        if settings.model is None:
+            if self._models_known:
+                self._show_error(self.tr("No face model is installed"), self.tr(
+                    "Import a model with Models… (Ctrl+M), for example GFPGANv1.4.pth, or train one in the Train "
+                    "tab and press \u201cUse this model\u201d."))
+            else:
+                self._queue("restore", self.restore_current)
+            return
+        source = self.sources[self.current]
+        cache = self.cache
+
+        def job(cancel: CancelToken, progress: ProgressCallback) -> Restoration:
+            image = source.image or read_image(source.path, settings.max_pixels)
+            return session.restore(cache, settings, image, source.name, cancel, progress)
+
+        self._start("restore", job, self._restored, fill(self.tr("Restoring %1…"), source.name))
+
+    def _restored(self, restoration: Restoration) -> None:
+        same_photo = self.restoration is not None and self.restoration.name == restoration.name
+        self.restoration = restoration
+        self.saved_to = None
+        self.faces.set_restoration(restoration)
+        result = restoration.result
+        blend = self.options.blend()
+        # the pipeline pasted every restored face at the blend of the moment the run started
+        self.composite = result.image if blend == self._run_blend else restoration.composite(blend,
+                                                                                            self.faces.selected())
+        self.compare.canvas.set_images(to_qimage(result.background), to_qimage(self.composite), keep_view=same_photo)
+        self.message.emit(self.summary(restoration))
+
+    def summary(self, restoration: Restoration) -> str:
+        """Faces found and restored, then each stage's time: the status-bar line after a restore."""
+        result = restoration.result
+        names = {"detect": self.tr("detect"), "align": self.tr("align"), "restore": self.tr("restore"),
+                 "background": self.tr("background"), "paste": self.tr("paste")}
+        times = " · ".join(fill(self.tr("%1 %2 s"), names[stage], f"{result.timings[stage]:.2f}")
+                           for stage in STAGES if stage in result.timings)
+        faces = fill(self.tr("%1: %2 face(s) found, %3 restored"), restoration.name, len(result.faces),
+                     result.restored_count)
+        return f"{faces} · {times}" if times else faces
+
+    def recompose(self) -> None:
+        """Paste the ticked faces at the current blend onto the background: no model involved."""
+        stored.save_restore_settings(self.options.settings())
+        if self.restoration is None:
+            return
+        self.composite = self.restoration.composite(self.options.blend(), self.faces.selected())
+        self.compare.canvas.set_after(to_qimage(self.composite))
+
+    def _schedule_recompose(self, *_: object) -> None:
+        self._recompose_timer.start()
+
+    def _inference_option_changed(self) -> None:
+        stored.save_restore_settings(self.options.settings())
+        if self.restoration is not None or self.runner.busy:
+            self.restore_current()
+
+    def cancel(self) -> None:
+        self._pending = []
+        if self.runner.busy:
+            self.runner.cancel()
+            self.progress_label.setText(self.tr("Cancelling…"))
+
+    # --- detector weights ------------------------------------------------------------------------
+
+    def _detector_changed(self, name: str) -> None:
+        if name != "yunet" and not weights_path(name).is_file():
+            info = weights_info(name)
+            size = f"{info.size / 1e6:.1f} MB" if info.size else self.tr("unknown size")
+            if not self.ask(self.tr("Download the detector?"), fill(self.tr(
+                    "%1 needs its weights (%2) from\n%3\nThey are downloaded once into %4 and checked. "
+                    "Download them now?"), info.description, size, info.url, weights_path(name).parent)):
+                self.options.revert_detector()
+                return
+            self._download(name)
+            return
+        self.options.accept_detector()
+        self._inference_option_changed()
+
+    def _download(self, name: str) -> None:
+        dialog = QProgressDialog(fill(self.tr("Downloading %1…"), weights_info(name).filename),
+                                 self.tr("Cancel"), 0, 100, self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.canceled.connect(self.runner.cancel)
+
+        def job(cancel: CancelToken, progress: ProgressCallback) -> Path:
+            def report(done: int, total: int, message: str) -> None:
+                cancel.raise_if_cancelled()  # ends the download; core removes the partial file
+                progress(done // 1024, total // 1024, message)  # KiB: byte counts overflow a Qt int
+
+            return fetch_weights(name, report)
+
+        if self._start("download", job, lambda path: self._downloaded(name), self.tr("Downloading…")):
+            self.download_dialog = dialog
+        else:
+            dialog.deleteLater()
+            self.options.revert_detector()
+
+    def _downloaded(self, name: str) -> None:
+        self.message.emit(fill(self.tr("%1 is installed."), weights_info(name).description))
+        self.options.accept_detector()
+        self._inference_option_changed()
+
+    # --- models ----------------------------------------------------------------------------------
+
+    def refresh_models(self, select: str | None = None) -> None:
+        """Re-read the installed models (in the worker: loading them can take seconds); ``select`` a path."""
+        if self.runner.busy:
+            self._queue("models", lambda: self.refresh_models(select))
+            return
+
+        def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[list, Path | None]:
+            progress(0, 0, "reading the installed models")
+            try:
+                default = default_model_path()
+            except FaceSRError:
+                default = None
+            return describe_models(), default
+
+        self._start("models", job, lambda found: self._models_found(found, select), self.tr("Reading models…"))
+
+    def _models_found(self, found: tuple[list, Path | None], select: str | None) -> None:
+        described, default = found
+        self._models_known = True
+        self.options.set_models(described, default, select)
+
+    # --- saving ----------------------------------------------------------------------------------
+
+    def default_target(self) -> Path:
+        source = self.sources[self.current]
+        return session.default_save_path(source.path, stored.folder("save"), name="pasted")
+
+    def save(self) -> None:
+        """Ctrl+S: write to the file saved last, else to the default name (asking before replacing a file)."""
+        if self.composite is None:
+            return
+        target = self.saved_to or self.default_target()
+        if self.saved_to is None and target.exists() and not self._confirm_replace(target):
+            return
+        self.save_to(target)
+
+    def save_as(self) -> None:
+        if self.composite is None:
+            return
+        start = self.saved_to or self.default_target()
+        chosen_filter = SAVE_FILTERS.get(start.suffix.lower(), SAVE_FILTERS[".png"])
+        name, selected = QFileDialog.getSaveFileName(self, self.tr("Save the restored photo"), str(start),
+                                                     ";;".join(SAVE_FILTERS.values()), chosen_filter)
+        if not name:
+            return
+        target = Path(name)
+        if target.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"):
+            extension = next((ext for ext, text in SAVE_FILTERS.items() if text == selected), ".png")
+            target = target.with_name(target.name + extension)
+            if target.exists() and not self._confirm_replace(target):  # the dialog asked about the other name
+                return
+        self.save_to(target)
+
+    def _confirm_replace(self, target: Path) -> bool:
+        return self.ask(self.tr("Replace the file?"), fill(self.tr("%1 already exists. Replace it?"), target))
+
+    def save_to(self, target: Path) -> None:
+        """Write the shown result to ``target`` in the worker (atomically, by core.io.write_image)."""
+        source = self.sources[self.current]
+        if source.path is not None and session.is_same_file(target, source.path) and not self.ask(
+                self.tr("Replace the original?"),
+                fill(self.tr("%1 is the original photo. Replacing it loses the original for good. Replace it?"),
+                     target)):
+            return
+        if self.composite is None or self.restoration is None:
+            return
+        rgb, alpha = self.composite, self.restoration.result.alpha
+
+        def job(cancel: CancelToken, progress: ProgressCallback) -> Path:
+            return write_image(target, rgb, alpha)
+
+        self._start("save", job, self._saved, fill(self.tr("Saving %1…"), target.name))
+
+    def _saved(self, path: Path) -> None:
+        self.saved_to = path
+        stored.remember_folder("save", path.parent)
+        dropped = self.restoration is not None and self.restoration.result.alpha is not None and \
+            path.suffix.lower() in (".jpg", ".jpeg")
+        self.message.emit(fill(self.tr("Saved %1 (JPEG cannot keep transparency)") if dropped
+                               else self.tr("Saved %1"), path))
+
+    # --- running jobs ----------------------------------------------------------------------------
+
+    def _start(self, kind: str, job: Job, on_done: Callable[[Any], None], text: str) -> bool:
+        """Submit ``job``; ``on_done(result)`` runs in the UI thread when it succeeds. False when busy.
+
+        Worker signals go only to this tab's bound methods: PySide calls a lambda or plain function
+        connected to a signal in the emitting thread, which here would be the worker thread.
+        """
+        if self.runner.busy:
+            return False
+        worker = self.runner.submit(job)
+        self._job_kind, self._on_done = kind, on_done
+        self._run_blend = self.options.blend()
+        worker.progress.connect(self._progress)
+        worker.finished.connect(self._job_finished)
+        worker.failed.connect(self._job_failed)
+        worker.cancelled.connect(self._job_cancelled)
+        self.progress_label.setText(text)
+        self._update_state()
+        return True
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        texts = {"loading the model": self.tr("Loading the model…"), "restoring faces": self.tr("Restoring faces…"),
+                 "reading the installed models": self.tr("Reading models…")}
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        if message in texts:
+            self.progress_label.setText(texts[message])
+        if self.download_dialog is not None:
+            self.download_dialog.setMaximum(max(total, 1))
+            self.download_dialog.setValue(min(done, max(total, 1)))
+
+    def _job_finished(self, result: object) -> None:
+        on_done = self._on_done
+        self._job_ended()
+        if on_done is not None:
+            on_done(result)
+            self._update_state()  # e.g. Save becomes possible once a result is shown
+        self._run_pending()
+
+    def _job_failed(self, message: str) -> None:
+        kind = self._job_kind
+        self._job_ended()
+        if kind == "download":
+            self.options.revert_detector()
+        titles = {"restore": self.tr("The photo could not be restored"), "save": self.tr("The photo was not saved"),
+                  "download": self.tr("The download failed"), "models": self.tr("The models could not be read")}
+        self._show_error(titles.get(kind, self.tr("Error")), message)
+        self._run_pending()
+
+    def _job_cancelled(self) -> None:
+        if self._job_kind == "download":
+            self.options.revert_detector()
+        self._job_ended()
+        self.message.emit(self.tr("Cancelled."))
+        self._run_pending()
+
+    def _job_ended(self) -> None:
+        if self._job_kind == "download":
+            self.download_dialog.close()
+            self.download_dialog.deleteLater()
+            self.download_dialog = None
+        self._job_kind, self._on_done = "", None
+        self.progress.setRange(0, 0)
+        self._update_state()
+
+    def _run_pending(self) -> None:
+        if self._pending and not self.runner.busy:
+            _, action = self._pending.pop(0)
+            action()
+
+    def _queue(self, kind: str, action: Callable[[], None]) -> None:
+        """Run ``action`` when the worker is free; a newer request of the same kind replaces an older one."""
+        self._pending = [(k, a) for k, a in self._pending if k != kind] + [(kind, action)]
+
+    def _update_state(self) -> None:
+        busy = self.runner.busy
+        has_result = self.composite is not None
+        self.options.set_inference_enabled(not busy)
+        self.progress.setVisible(busy)
+        self.progress_label.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.cancel_action.setEnabled(busy)
+        self.restore_action.setEnabled(not busy and self.current >= 0)
+        self.restore_button.setEnabled(not busy and self.current >= 0)
+        self.save_action.setEnabled(has_result and not busy)
+        self.save_as_action.setEnabled(has_result and not busy)
+        self.previous_action.setEnabled(self.current > 0)
+        self.next_action.setEnabled(0 <= self.current < len(self.sources) - 1)
+        self.image_combo.setVisible(len(self.sources) > 1)
+        self.image_label.setVisible(len(self.sources) > 1)
+        self.state_changed.emit()
+
+    # --- dialogs (methods, so tests can answer them) ---------------------------------------------
+
+    def ask(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _show_error(self, title: str, text: str) -> None:
+        """A non-blocking error dialog (the message names the file and the cause)."""
+        if self._error_box is not None:
+            self._error_box.close()
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        self._error_box = box
+        self.message.emit(f"{title}: {text}")
+
+    # --- lifetime --------------------------------------------------------------------------------
+
+    def is_busy(self) -> bool:
+        return self.runner.busy
+
+    def shutdown(self) -> None:
+        """Cancel any work and wait for the worker thread to stop (the window is closing)."""
+        self._pending = []
+        self._recompose_timer.stop()
+        if not self.runner.shutdown():
+            log.warning("the restore worker did not stop in time")
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.options_box.setTitle(self.tr("Options"))
+        self.restore_button.setText(self.tr("&Restore"))
+        self.restore_button.setToolTip(self.tr("Run the model on the current photo with these options (F5)"))
+        self.cancel_button.setText(self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Stop the work in progress (Esc)"))
+        self.image_label.setText(self.tr("P&hoto:"))
+        self.image_combo.setToolTip(self.tr("The opened photos (Alt+Left / Alt+Right: previous / next)"))
+        texts = {
+            self.open_action: (self.tr("&Open…"), self.tr("Open one or several photos")),
+            self.paste_action: (self.tr("&Paste"), self.tr("Restore an image from the clipboard")),
+            self.save_action: (self.tr("&Save"), self.tr("Save the restored photo (next to the original, with "
+                                                         "\u201c_restored\u201d added to its name)")),
+            self.save_as_action: (self.tr("Save &As…"), self.tr("Save the restored photo under a name and format "
+                                                                "of your choice")),
+            self.restore_action: (self.tr("&Restore"), self.tr("Run the model on the current photo")),
+            self.cancel_action: (self.tr("&Cancel"), self.tr("Stop the work in progress")),
+            self.previous_action: (self.tr("Pre&vious photo"), self.tr("Show the previous opened photo")),
+            self.next_action: (self.tr("&Next photo"), self.tr("Show the next opened photo")),
+        }
+        for action, (text, tip) in texts.items():
+            action.setText(text)
+            shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
+            action.setStatusTip(tip)
+        if self.restoration is not None:
+            self.message.emit(self.summary(self.restoration))

@@ -1,0 +1,752 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+    <context>
+        <name>CompareView</name>
+        <message>
+            <source>Fit</source>
+            <translation>适合窗口</translation>
+        </message>
+        <message>
+            <source>Show the whole image</source>
+            <translation>显示整张图像</translation>
+        </message>
+        <message>
+            <source>100%</source>
+            <translation>100%</translation>
+        </message>
+        <message>
+            <source>One image pixel per screen pixel</source>
+            <translation>一个图像像素对应一个屏幕像素</translation>
+        </message>
+        <message>
+            <source>Zoom in</source>
+            <translation>放大</translation>
+        </message>
+        <message>
+            <source>Enlarge the view (or turn the mouse wheel)</source>
+            <translation>放大视图（或滚动鼠标滚轮）</translation>
+        </message>
+        <message>
+            <source>Zoom out</source>
+            <translation>缩小</translation>
+        </message>
+        <message>
+            <source>Shrink the view (or turn the mouse wheel)</source>
+            <translation>缩小视图（或滚动鼠标滚轮）</translation>
+        </message>
+        <message>
+            <source>Side by side</source>
+            <translation>并排对比</translation>
+        </message>
+        <message>
+            <source>Show before and after next to each other, zoomed and panned together</source>
+            <translation>并排显示修复前后，两侧同步缩放和平移</translation>
+        </message>
+        <message>
+            <source>Before</source>
+            <translation>修复前</translation>
+        </message>
+        <message>
+            <source>After</source>
+            <translation>修复后</translation>
+        </message>
+        <message>
+            <source>Drop a photo here, open one with Ctrl+O or paste one with Ctrl+V.</source>
+            <translation>将照片拖放到这里，或按 Ctrl+O 打开、按 Ctrl+V 粘贴。</translation>
+        </message>
+        <message>
+            <source>Drag the white line to compare; drag elsewhere to pan; the wheel zooms</source>
+            <translation>拖动白线进行对比；在其他位置拖动可平移；滚轮可缩放</translation>
+        </message>
+    </context>
+    <context>
+        <name>FaceEntry</name>
+        <message>
+            <source>Face &amp;%1</source>
+            <translation>人脸 &amp;%1</translation>
+        </message>
+        <message>
+            <source>Face %1</source>
+            <translation>人脸 %1</translation>
+        </message>
+        <message>
+            <source>Untick to keep this face as it was (the model is not run again); detector score %1</source>
+            <translation>取消勾选可保留这张脸的原样（不会再次运行模型）；检测置信度 %1</translation>
+        </message>
+        <message>
+            <source>This face is larger than the model's input, so it was upscaled with the background instead of being restored</source>
+            <translation>这张脸比模型的输入尺寸更大，因此随背景一起放大，而没有进行修复</translation>
+        </message>
+        <message>
+            <source>Before</source>
+            <translation>修复前</translation>
+        </message>
+        <message>
+            <source>After</source>
+            <translation>修复后</translation>
+        </message>
+    </context>
+    <context>
+        <name>FaceStrip</name>
+        <message>
+            <source>No face was found: only the background was upscaled.</source>
+            <translation>未找到人脸：只放大了背景。</translation>
+        </message>
+        <message>
+            <source>The faces found in the photo appear here.</source>
+            <translation>照片中找到的人脸会显示在这里。</translation>
+        </message>
+        <message>
+            <source>Each detected face before and after; untick a face to keep its original</source>
+            <translation>每张检测到的人脸的修复前后对比；取消勾选可保留原样</translation>
+        </message>
+    </context>
+    <context>
+        <name>MainWindow</name>
+        <message>
+            <source>Restore</source>
+            <translation>修复</translation>
+        </message>
+        <message>
+            <source>Batch</source>
+            <translation>批处理</translation>
+        </message>
+        <message>
+            <source>Train</source>
+            <translation>训练</translation>
+        </message>
+        <message>
+            <source>The new model is in the model lists.</source>
+            <translation>新模型已加入模型列表。</translation>
+        </message>
+        <message>
+            <source>About FaceSR Studio</source>
+            <translation>关于 FaceSR Studio</translation>
+        </message>
+        <message>
+            <source>&lt;h3&gt;FaceSR Studio&lt;/h3&gt;&lt;p&gt;Restores faces in photos with GAN-trained generators and trains those generators.&lt;/p&gt;&lt;p&gt;Drop a photo to restore it, a folder to restore all its photos.&lt;/p&gt;</source>
+            <translation>&lt;h3&gt;FaceSR Studio&lt;/h3&gt;&lt;p&gt;使用 GAN 训练的生成器修复照片中的人脸，也可以训练这些生成器。&lt;/p&gt;&lt;p&gt;拖入一张照片即可修复；拖入一个文件夹即可修复其中的所有照片。&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <source>Stopping the work in progress…</source>
+            <translation>正在停止进行中的任务…</translation>
+        </message>
+        <message>
+            <source>FaceSR Studio</source>
+            <translation>FaceSR Studio</translation>
+        </message>
+        <message>
+            <source>Restore one photo at a time and compare before and after (Alt+1)</source>
+            <translation>逐张修复照片并对比修复前后（Alt+1）</translation>
+        </message>
+        <message>
+            <source>Restore every photo in a folder (Alt+2)</source>
+            <translation>修复文件夹中的所有照片（Alt+2）</translation>
+        </message>
+        <message>
+            <source>Train your own face restoration model (Alt+3)</source>
+            <translation>训练你自己的人脸修复模型（Alt+3）</translation>
+        </message>
+        <message>
+            <source>&amp;File</source>
+            <translation>文件(&amp;F)</translation>
+        </message>
+        <message>
+            <source>&amp;Restore</source>
+            <translation>修复(&amp;R)</translation>
+        </message>
+        <message>
+            <source>&amp;View</source>
+            <translation>视图(&amp;V)</translation>
+        </message>
+        <message>
+            <source>&amp;Tools</source>
+            <translation>工具(&amp;T)</translation>
+        </message>
+        <message>
+            <source>&amp;Help</source>
+            <translation>帮助(&amp;H)</translation>
+        </message>
+        <message>
+            <source>Toolbar</source>
+            <translation>工具栏</translation>
+        </message>
+        <message>
+            <source>&amp;Models…</source>
+            <translation>模型(&amp;M)…</translation>
+        </message>
+        <message>
+            <source>Installed models: import, details, default</source>
+            <translation>已安装的模型：导入、详情、默认模型</translation>
+        </message>
+        <message>
+            <source>&amp;Settings…</source>
+            <translation>设置(&amp;S)…</translation>
+        </message>
+        <message>
+            <source>Language and other preferences</source>
+            <translation>语言及其他偏好设置</translation>
+        </message>
+        <message>
+            <source>&amp;Quit</source>
+            <translation>退出(&amp;Q)</translation>
+        </message>
+        <message>
+            <source>Stop all work and close the application</source>
+            <translation>停止所有任务并关闭程序</translation>
+        </message>
+        <message>
+            <source>&amp;About</source>
+            <translation>关于(&amp;A)</translation>
+        </message>
+    </context>
+    <context>
+        <name>ModelsDialog</name>
+        <message>
+            <source>Reading the installed models…</source>
+            <translation>正在读取已安装的模型…</translation>
+        </message>
+        <message>
+            <source>%1 model(s) in %2 and %3</source>
+            <translation>%2 和 %3 中共有 %1 个模型</translation>
+        </message>
+        <message>
+            <source>No model is installed yet: import one, or train one in the Train tab.</source>
+            <translation>尚未安装任何模型：请导入一个，或在“训练”页训练一个。</translation>
+        </message>
+        <message>
+            <source>unusable</source>
+            <translation>不可用</translation>
+        </message>
+        <message>
+            <source> (default)</source>
+            <translation>（默认）</translation>
+        </message>
+        <message>
+            <source>face</source>
+            <translation>人脸</translation>
+        </message>
+        <message>
+            <source>whole image</source>
+            <translation>整张图像</translation>
+        </message>
+        <message>
+            <source>Architecture</source>
+            <translation>架构</translation>
+        </message>
+        <message>
+            <source>Kind</source>
+            <translation>类型</translation>
+        </message>
+        <message>
+            <source>face restoration (aligned face crops)</source>
+            <translation>人脸修复（对齐后的人脸裁剪图）</translation>
+        </message>
+        <message>
+            <source>super-resolution of whole images (usable as the background upscaler)</source>
+            <translation>整图超分辨率（可用作背景放大器）</translation>
+        </message>
+        <message>
+            <source>Scale</source>
+            <translation>放大倍数</translation>
+        </message>
+        <message>
+            <source>Input size</source>
+            <translation>输入尺寸</translation>
+        </message>
+        <message>
+            <source>any</source>
+            <translation>任意</translation>
+        </message>
+        <message>
+            <source>Parameters</source>
+            <translation>参数量</translation>
+        </message>
+        <message>
+            <source>Fidelity weight</source>
+            <translation>保真度权重</translation>
+        </message>
+        <message>
+            <source>yes</source>
+            <translation>是</translation>
+        </message>
+        <message>
+            <source>no</source>
+            <translation>否</translation>
+        </message>
+        <message>
+            <source>Licence</source>
+            <translation>许可证</translation>
+        </message>
+        <message>
+            <source>not stated in the file: check where it came from</source>
+            <translation>文件中未注明：请查看其来源</translation>
+        </message>
+        <message>
+            <source>File</source>
+            <translation>文件</translation>
+        </message>
+        <message>
+            <source>Description</source>
+            <translation>说明</translation>
+        </message>
+        <message>
+            <source>Training: %1</source>
+            <translation>训练：%1</translation>
+        </message>
+        <message>
+            <source>Import a model</source>
+            <translation>导入模型</translation>
+        </message>
+        <message>
+            <source>Model files (%1)</source>
+            <translation>模型文件 (%1)</translation>
+        </message>
+        <message>
+            <source>Name taken</source>
+            <translation>名称已被占用</translation>
+        </message>
+        <message>
+            <source>A model called %1 is already installed. Name for the imported model:</source>
+            <translation>已安装名为 %1 的模型。请为导入的模型输入一个名称：</translation>
+        </message>
+        <message>
+            <source>Checking and importing %1…</source>
+            <translation>正在检查并导入 %1…</translation>
+        </message>
+        <message>
+            <source>The default was not changed</source>
+            <translation>默认模型未更改</translation>
+        </message>
+        <message>
+            <source>Model error</source>
+            <translation>模型错误</translation>
+        </message>
+        <message>
+            <source>Models</source>
+            <translation>模型</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>名称</translation>
+        </message>
+        <message>
+            <source>&amp;Import…</source>
+            <translation>导入(&amp;I)…</translation>
+        </message>
+        <message>
+            <source>Copy a .pth, .ckpt or .safetensors model into your model folder after checking that it loads (Ctrl+I)</source>
+            <translation>检查模型能否加载后，将 .pth、.ckpt 或 .safetensors 模型复制到你的模型文件夹（Ctrl+I）</translation>
+        </message>
+        <message>
+            <source>Set as &amp;default</source>
+            <translation>设为默认(&amp;D)</translation>
+        </message>
+        <message>
+            <source>Use the selected face model when none is chosen (Ctrl+D)</source>
+            <translation>未指定模型时使用所选的人脸模型（Ctrl+D）</translation>
+        </message>
+        <message>
+            <source>Open &amp;folder</source>
+            <translation>打开文件夹(&amp;F)</translation>
+        </message>
+        <message>
+            <source>Show your model folder in the file manager</source>
+            <translation>在文件管理器中显示你的模型文件夹</translation>
+        </message>
+        <message>
+            <source>Installed models; red rows cannot be used (hover for the reason)</source>
+            <translation>已安装的模型；红色的行无法使用（将鼠标悬停其上可查看原因）</translation>
+        </message>
+    </context>
+    <context>
+        <name>RestoreOptions</name>
+        <message>
+            <source>Background super-resolution model</source>
+            <translation>背景超分辨率模型</translation>
+        </message>
+        <message>
+            <source>Model files (*.pth *.safetensors *.ckpt *.pt)</source>
+            <translation>模型文件 (*.pth *.safetensors *.ckpt *.pt)</translation>
+        </message>
+        <message>
+            <source>&amp;Model:</source>
+            <translation>模型(&amp;M)：</translation>
+        </message>
+        <message>
+            <source>&amp;Upscale:</source>
+            <translation>放大(&amp;U)：</translation>
+        </message>
+        <message>
+            <source>B&amp;lend:</source>
+            <translation>混合(&amp;L)：</translation>
+        </message>
+        <message>
+            <source>F&amp;idelity:</source>
+            <translation>保真度(&amp;I)：</translation>
+        </message>
+        <message>
+            <source>&amp;Detector:</source>
+            <translation>检测器(&amp;D)：</translation>
+        </message>
+        <message>
+            <source>Bac&amp;kground:</source>
+            <translation>背景(&amp;K)：</translation>
+        </message>
+        <message>
+            <source>De&amp;vice:</source>
+            <translation>设备(&amp;V)：</translation>
+        </message>
+        <message>
+            <source>Mo&amp;dels…</source>
+            <translation>模型(&amp;D)…</translation>
+        </message>
+        <message>
+            <source>Import, inspect and choose the default face model (Ctrl+M)</source>
+            <translation>导入、查看并选择默认的人脸模型（Ctrl+M）</translation>
+        </message>
+        <message>
+            <source>No face model installed</source>
+            <translation>未安装人脸模型</translation>
+        </message>
+        <message>
+            <source>The face restoration model: %1, %2 px faces, %3 parameters</source>
+            <translation>人脸修复模型：%1，%2 像素人脸，%3 个参数</translation>
+        </message>
+        <message>
+            <source>No face model is installed: import one with Models… or train one in the Train tab</source>
+            <translation>未安装人脸模型：请通过“模型…”导入一个，或在“训练”页训练一个</translation>
+        </message>
+        <message>
+            <source>How many times larger the whole photo becomes</source>
+            <translation>整张照片放大的倍数</translation>
+        </message>
+        <message>
+            <source>0% keeps the original faces, 100% uses the restored faces; changes at once, without running the model</source>
+            <translation>0% 保留原始人脸，100% 使用修复后的人脸；立即生效，无需重新运行模型</translation>
+        </message>
+        <message>
+            <source>This model has no fidelity weight</source>
+            <translation>此模型没有保真度权重</translation>
+        </message>
+        <message>
+            <source>Quality (0) against faithfulness to the input (1); only for models that have this weight, such as CodeFormer</source>
+            <translation>在质量 (0) 与忠实于输入 (1) 之间权衡；仅适用于带有此权重的模型，例如 CodeFormer</translation>
+        </message>
+        <message>
+            <source>YuNet (built in)</source>
+            <translation>YuNet（内置）</translation>
+        </message>
+        <message>
+            <source>RetinaFace ResNet-50 (download, 104 MB)</source>
+            <translation>RetinaFace ResNet-50（需下载，104 MB）</translation>
+        </message>
+        <message>
+            <source>RetinaFace MobileNet (download, 1.7 MB)</source>
+            <translation>RetinaFace MobileNet（需下载，1.7 MB）</translation>
+        </message>
+        <message>
+            <source>Which face detector finds the faces; RetinaFace needs a one-time download and finds more small and turned faces</source>
+            <translation>用于查找人脸的检测器；RetinaFace 需要一次性下载，能找到更多较小和侧转的人脸</translation>
+        </message>
+        <message>
+            <source>Lanczos (plain upscaling)</source>
+            <translation>Lanczos（普通放大）</translation>
+        </message>
+        <message>
+            <source>Other model file…</source>
+            <translation>其他模型文件…</translation>
+        </message>
+        <message>
+            <source>How the photo around the faces is enlarged: plainly, or with a super-resolution model such as Real-ESRGAN</source>
+            <translation>人脸以外区域的放大方式：普通放大，或使用 Real-ESRGAN 等超分辨率模型</translation>
+        </message>
+        <message>
+            <source>Automatic</source>
+            <translation>自动</translation>
+        </message>
+        <message>
+            <source>CPU</source>
+            <translation>CPU</translation>
+        </message>
+        <message>
+            <source>GPU (CUDA)</source>
+            <translation>GPU（CUDA）</translation>
+        </message>
+        <message>
+            <source>Where the model runs; Automatic uses the GPU when there is one</source>
+            <translation>模型运行的位置；“自动”会在有 GPU 时使用 GPU</translation>
+        </message>
+    </context>
+    <context>
+        <name>RestoreTab</name>
+        <message>
+            <source>Open photos</source>
+            <translation>打开照片</translation>
+        </message>
+        <message>
+            <source>Images (%1)</source>
+            <translation>图像 (%1)</translation>
+        </message>
+        <message>
+            <source>Not opened (not an image file): %1</source>
+            <translation>未打开（不是图像文件）：%1</translation>
+        </message>
+        <message>
+            <source>pasted image</source>
+            <translation>粘贴的图像</translation>
+        </message>
+        <message>
+            <source>The clipboard holds no image.</source>
+            <translation>剪贴板中没有图像。</translation>
+        </message>
+        <message>
+            <source>No face model is installed</source>
+            <translation>未安装人脸模型</translation>
+        </message>
+        <message>
+            <source>Import a model with Models… (Ctrl+M), for example GFPGANv1.4.pth, or train one in the Train tab and press “Use this model”.</source>
+            <translation>请通过“模型…”（Ctrl+M）导入一个模型，例如 GFPGANv1.4.pth；或在“训练”页训练一个模型，然后点击“使用此模型”。</translation>
+        </message>
+        <message>
+            <source>Restoring %1…</source>
+            <translation>正在修复 %1…</translation>
+        </message>
+        <message>
+            <source>detect</source>
+            <translation>检测</translation>
+        </message>
+        <message>
+            <source>align</source>
+            <translation>对齐</translation>
+        </message>
+        <message>
+            <source>restore</source>
+            <translation>修复</translation>
+        </message>
+        <message>
+            <source>background</source>
+            <translation>背景</translation>
+        </message>
+        <message>
+            <source>paste</source>
+            <translation>贴回</translation>
+        </message>
+        <message>
+            <source>%1 %2 s</source>
+            <translation>%1 %2 秒</translation>
+        </message>
+        <message>
+            <source>%1: %2 face(s) found, %3 restored</source>
+            <translation>%1：找到 %2 张人脸，已修复 %3 张</translation>
+        </message>
+        <message>
+            <source>Cancelling…</source>
+            <translation>正在取消…</translation>
+        </message>
+        <message>
+            <source>unknown size</source>
+            <translation>大小未知</translation>
+        </message>
+        <message>
+            <source>Download the detector?</source>
+            <translation>下载检测器？</translation>
+        </message>
+        <message>
+            <source>%1 needs its weights (%2) from
+%3
+They are downloaded once into %4 and checked. Download them now?</source>
+            <translation>%1 需要从以下地址下载权重文件（%2）：
+%3
+只需下载一次，文件保存到 %4 并经过校验。现在下载吗？</translation>
+        </message>
+        <message>
+            <source>Downloading %1…</source>
+            <translation>正在下载 %1…</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <source>Downloading…</source>
+            <translation>正在下载…</translation>
+        </message>
+        <message>
+            <source>%1 is installed.</source>
+            <translation>%1 已安装。</translation>
+        </message>
+        <message>
+            <source>Reading models…</source>
+            <translation>正在读取模型…</translation>
+        </message>
+        <message>
+            <source>Save the restored photo</source>
+            <translation>保存修复后的照片</translation>
+        </message>
+        <message>
+            <source>Replace the file?</source>
+            <translation>替换文件？</translation>
+        </message>
+        <message>
+            <source>%1 already exists. Replace it?</source>
+            <translation>%1 已存在。要替换它吗？</translation>
+        </message>
+        <message>
+            <source>Replace the original?</source>
+            <translation>替换原始照片？</translation>
+        </message>
+        <message>
+            <source>%1 is the original photo. Replacing it loses the original for good. Replace it?</source>
+            <translation>%1 是原始照片。替换后原图将永久丢失。确定要替换吗？</translation>
+        </message>
+        <message>
+            <source>Saving %1…</source>
+            <translation>正在保存 %1…</translation>
+        </message>
+        <message>
+            <source>Saved %1 (JPEG cannot keep transparency)</source>
+            <translation>已保存 %1（JPEG 无法保留透明度）</translation>
+        </message>
+        <message>
+            <source>Saved %1</source>
+            <translation>已保存 %1</translation>
+        </message>
+        <message>
+            <source>Loading the model…</source>
+            <translation>正在加载模型…</translation>
+        </message>
+        <message>
+            <source>Restoring faces…</source>
+            <translation>正在修复人脸…</translation>
+        </message>
+        <message>
+            <source>The photo could not be restored</source>
+            <translation>无法修复这张照片</translation>
+        </message>
+        <message>
+            <source>The photo was not saved</source>
+            <translation>照片未保存</translation>
+        </message>
+        <message>
+            <source>The download failed</source>
+            <translation>下载失败</translation>
+        </message>
+        <message>
+            <source>The models could not be read</source>
+            <translation>无法读取模型</translation>
+        </message>
+        <message>
+            <source>Error</source>
+            <translation>错误</translation>
+        </message>
+        <message>
+            <source>Cancelled.</source>
+            <translation>已取消。</translation>
+        </message>
+        <message>
+            <source>Options</source>
+            <translation>选项</translation>
+        </message>
+        <message>
+            <source>&amp;Restore</source>
+            <translation>修复(&amp;R)</translation>
+        </message>
+        <message>
+            <source>Run the model on the current photo with these options (F5)</source>
+            <translation>使用这些选项对当前照片运行模型（F5）</translation>
+        </message>
+        <message>
+            <source>Stop the work in progress (Esc)</source>
+            <translation>停止进行中的任务（Esc）</translation>
+        </message>
+        <message>
+            <source>P&amp;hoto:</source>
+            <translation>照片(&amp;H)：</translation>
+        </message>
+        <message>
+            <source>The opened photos (Alt+Left / Alt+Right: previous / next)</source>
+            <translation>已打开的照片（Alt+左方向键 / Alt+右方向键：上一张 / 下一张）</translation>
+        </message>
+        <message>
+            <source>&amp;Open…</source>
+            <translation>打开(&amp;O)…</translation>
+        </message>
+        <message>
+            <source>Open one or several photos</source>
+            <translation>打开一张或多张照片</translation>
+        </message>
+        <message>
+            <source>&amp;Paste</source>
+            <translation>粘贴(&amp;P)</translation>
+        </message>
+        <message>
+            <source>Restore an image from the clipboard</source>
+            <translation>修复剪贴板中的图像</translation>
+        </message>
+        <message>
+            <source>&amp;Save</source>
+            <translation>保存(&amp;S)</translation>
+        </message>
+        <message>
+            <source>Save the restored photo (next to the original, with “_restored” added to its name)</source>
+            <translation>保存修复后的照片（保存在原图旁边，文件名后加上“_restored”）</translation>
+        </message>
+        <message>
+            <source>Save &amp;As…</source>
+            <translation>另存为(&amp;A)…</translation>
+        </message>
+        <message>
+            <source>Save the restored photo under a name and format of your choice</source>
+            <translation>以自选的名称和格式保存修复后的照片</translation>
+        </message>
+        <message>
+            <source>Run the model on the current photo</source>
+            <translation>对当前照片运行模型</translation>
+        </message>
+        <message>
+            <source>&amp;Cancel</source>
+            <translation>取消(&amp;C)</translation>
+        </message>
+        <message>
+            <source>Stop the work in progress</source>
+            <translation>停止进行中的任务</translation>
+        </message>
+        <message>
+            <source>Pre&amp;vious photo</source>
+            <translation>上一张照片(&amp;V)</translation>
+        </message>
+        <message>
+            <source>Show the previous opened photo</source>
+            <translation>显示上一张已打开的照片</translation>
+        </message>
+        <message>
+            <source>&amp;Next photo</source>
+            <translation>下一张照片(&amp;N)</translation>
+        </message>
+        <message>
+            <source>Show the next opened photo</source>
+            <translation>显示下一张已打开的照片</translation>
+        </message>
+    </context>
+    <context>
+        <name>SettingsDialog</name>
+        <message>
+            <source>Settings</source>
+            <translation>设置</translation>
+        </message>
+        <message>
+            <source>&amp;Language:</source>
+            <translation>语言(&amp;L)：</translation>
+        </message>
+        <message>
+            <source>The language of the interface; it changes as soon as you press OK</source>
+            <translation>界面语言；按“确定”后立即切换</translation>
+        </message>
+        <message>
+            <source>Options of the Restore, Batch and Train tabs are remembered where you set them.</source>
+            <translation>“修复”“批处理”和“训练”页的选项会在各自页面中自动记住。</translation>
+        </message>
+    </context>
+</TS>

@@ -1,0 +1,193 @@
+"""The Restore tab with a tiny random-weight model: results, face selection, Cancel, saving, errors."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QGuiApplication
+
+from core.downloads import weights_path
+from core.io import read_image, write_image
+from core.paths import user_models_dir
+from core.restorer import Restorer
+from gui import settings as stored
+from gui.qimage import rgb_from_qimage, to_qimage
+from gui.restore_tab import RestoreTab
+from tests.conftest import make_model_file
+
+WAIT_MS = 120_000  # generous: the machine may be busy; nothing here measures speed
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    return make_model_file(user_models_dir() / "tiny.safetensors")
+
+
+@pytest.fixture
+def photo(tmp_path: Path, astronaut: np.ndarray) -> Path:
+    return write_image(tmp_path / "astronaut.png", astronaut[::2, ::2].copy())
+
+
+@pytest.fixture
+def tab(qtbot, tiny: Path) -> RestoreTab:
+    widget = RestoreTab()
+    qtbot.addWidget(widget)
+    widget.resize(1000, 700)
+    qtbot.waitUntil(lambda: widget.options.model_combo.currentData() is not None, timeout=WAIT_MS)
+    yield widget
+    widget.shutdown()
+
+
+def _restore(qtbot, tab: RestoreTab, path: Path) -> None:
+    tab.open_files([path])
+    qtbot.waitUntil(lambda: tab.restoration is not None and not tab.is_busy(), timeout=WAIT_MS)
+
+
+def _after(tab: RestoreTab) -> np.ndarray:
+    return rgb_from_qimage(tab.compare.canvas.after_image())
+
+
+def test_unticking_a_face_restores_its_original_pixels_without_the_model(qtbot, tab: RestoreTab, photo: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    _restore(qtbot, tab, photo)
+    background = tab.restoration.result.background
+    x0, y0, x1, y1 = tab.restoration.face_box(0, margin=0.0)
+    assert not np.array_equal(_after(tab)[y0:y1, x0:x1], background[y0:y1, x0:x1])  # a random model changes it
+    calls: list[int] = []
+    monkeypatch.setattr(Restorer, "run", lambda self, batch: calls.append(1))  # the model must not run
+    tab.faces.set_face_checked(0, False)
+    qtbot.waitUntil(lambda: np.array_equal(_after(tab), background), timeout=5000)
+    tab.faces.set_face_checked(0, True)
+    qtbot.waitUntil(lambda: not np.array_equal(_after(tab)[y0:y1, x0:x1], background[y0:y1, x0:x1]), timeout=5000)
+    tab.options.blend_slider.setValue(0)  # blend 0 = the original face, again without the model
+    qtbot.waitUntil(lambda: np.array_equal(_after(tab), background), timeout=5000)
+    assert calls == []
+
+
+def test_cancel_stops_a_running_restore_within_a_face(qtbot, tab: RestoreTab, tmp_path: Path,
+                                                     astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
+    four = np.concatenate([np.concatenate([astronaut, astronaut], 1)] * 2, 0)  # four faces
+    path = write_image(tmp_path / "four.png", np.ascontiguousarray(four[::2, ::2]))
+    started = threading.Event()
+    calls: list[int] = []
+    original = Restorer.run
+
+    def slow_run(self, batch):
+        calls.append(batch.shape[0])
+        started.set()
+        time.sleep(0.5)  # long enough for Cancel to arrive before the next face
+        return original(self, batch)
+
+    monkeypatch.setattr(Restorer, "run", slow_run)
+    tab.open_files([path])
+    qtbot.waitUntil(started.is_set, timeout=WAIT_MS)
+    assert tab.is_busy() and tab.cancel_button.isVisibleTo(tab)
+    tab.cancel_button.click()
+    qtbot.waitUntil(lambda: not tab.is_busy(), timeout=WAIT_MS)
+    assert tab.restoration is None and tab.composite is None
+    assert calls and set(calls) == {1} and len(calls) < 4  # one face per pass, stopped before the last
+    assert tab.save_action.isEnabled() is False
+
+
+def test_save_never_replaces_the_original_by_default(qtbot, tab: RestoreTab, photo: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    _restore(qtbot, tab, photo)
+    original_bytes = photo.read_bytes()
+    questions: list[str] = []
+    monkeypatch.setattr(tab, "ask", lambda title, text: questions.append(text) or False)
+    tab.save_action.trigger()
+    target = photo.with_name("astronaut_restored.png")
+    qtbot.waitUntil(lambda: tab.saved_to == target and not tab.is_busy(), timeout=WAIT_MS)
+    assert np.array_equal(read_image(target).rgb, tab.composite) and questions == []
+    assert photo.read_bytes() == original_bytes
+    # an explicit save onto the original asks first; answering No leaves it untouched
+    tab.save_to(photo)
+    assert questions and "original" in questions[-1] and not tab.is_busy()
+    assert photo.read_bytes() == original_bytes
+
+
+def test_saving_over_an_existing_default_name_asks_first(qtbot, tab: RestoreTab, photo: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    _restore(qtbot, tab, photo)
+    existing = photo.with_name("astronaut_restored.png")
+    existing.write_bytes(b"someone's file")
+    monkeypatch.setattr(tab, "ask", lambda title, text: False)
+    tab.save_action.trigger()
+    assert existing.read_bytes() == b"someone's file" and tab.saved_to is None
+
+
+def test_an_unreadable_photo_shows_a_dialog_naming_the_file_and_the_cause(qtbot, tab: RestoreTab,
+                                                                         tmp_path: Path) -> None:
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    tab.open_files([broken])
+    qtbot.waitUntil(lambda: tab._error_box is not None and tab._error_box.isVisible(), timeout=WAIT_MS)
+    text = tab._error_box.text()
+    assert "broken.jpg" in text and "damaged" in text
+    assert tab.restoration is None
+    tab._error_box.close()
+
+
+def test_pasting_an_image_restores_it(qtbot, tab: RestoreTab, astronaut: np.ndarray) -> None:
+    QGuiApplication.clipboard().setImage(to_qimage(np.ascontiguousarray(astronaut[::2, ::2])))
+    tab.paste_action.trigger()
+    qtbot.waitUntil(lambda: tab.restoration is not None and not tab.is_busy(), timeout=WAIT_MS)
+    assert tab.restoration.source.path is None and tab.restoration.face_count == 1
+    assert tab.default_target().name == "pasted_restored.png"
+
+
+def test_no_installed_model_explains_what_to_do(qtbot, photo: Path) -> None:
+    widget = RestoreTab()
+    qtbot.addWidget(widget)
+    qtbot.waitUntil(lambda: widget._models_known and not widget.is_busy(), timeout=WAIT_MS)
+    assert not widget.options.model_combo.isEnabled()
+    widget.open_files([photo])
+    qtbot.waitUntil(lambda: widget._error_box is not None, timeout=5000)
+    assert "Models" in widget._error_box.informativeText() + widget._error_box.text()
+    widget._error_box.close()
+    widget.shutdown()
+
+
+def test_options_are_remembered(qtbot, tiny: Path) -> None:
+    first = RestoreTab()
+    qtbot.addWidget(first)
+    qtbot.waitUntil(lambda: first.options.model_combo.currentData() is not None, timeout=WAIT_MS)
+    first.options.scale_combo.setCurrentIndex(first.options.scale_combo.findData(4))
+    first.options.blend_slider.setValue(70)
+    qtbot.waitUntil(lambda: stored.restore_settings().blend == pytest.approx(0.7), timeout=5000)
+    first.shutdown()
+    second = RestoreTab()
+    qtbot.addWidget(second)
+    settings = second.options.settings()
+    assert settings.scale == 4 and settings.blend == pytest.approx(0.7)
+    qtbot.waitUntil(lambda: not second.is_busy(), timeout=WAIT_MS)
+    second.shutdown()
+
+
+def test_retinaface_is_downloaded_only_after_asking(qtbot, tab: RestoreTab, monkeypatch: pytest.MonkeyPatch) -> None:
+    fetched: list[str] = []
+
+    def fake_fetch(name: str, progress) -> Path:
+        fetched.append(name)
+        progress(1024, 2048, "downloading")
+        target = weights_path(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"weights")
+        return target
+
+    monkeypatch.setattr("gui.restore_tab.fetch_weights", fake_fetch)
+    answers = [False, True]
+    monkeypatch.setattr(tab, "ask", lambda title, text: answers.pop(0))
+    combo = tab.options.detector_combo
+    combo.setCurrentIndex(combo.findData("retinaface-mobile"))
+    assert tab.options.settings().detect.detector == "yunet" and fetched == []  # declined: back to YuNet
+    combo.setCurrentIndex(combo.findData("retinaface-mobile"))
+    qtbot.waitUntil(lambda: bool(fetched) and not tab.is_busy(), timeout=WAIT_MS)
+    assert fetched == ["retinaface-mobile"] and tab.options.settings().detect.detector == "retinaface-mobile"
+    combo.setCurrentIndex(combo.findData("yunet"))
+    combo.setCurrentIndex(combo.findData("retinaface-mobile"))  # installed now: no second question
+    assert answers == [] and fetched == ["retinaface-mobile"]
