@@ -5,16 +5,20 @@
 # The packaged executable (see the README's "Packaged executable"):
 #   make bundle        build dist/FaceSR-Studio/ with PyInstaller (installs requirements-build.txt)
 #   make bundle-test   run the built executable headless: --self-test, --gui-smoke-test, a CLI command
+# make screenshots: a PNG of each tab of the desktop application in a realistic state (offscreen);
+#   SCREENSHOT_ARGS="--model FILE --run RUN_DIR --language zh_CN" picks what they show.
 
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-output
+SCREENSHOT_DIR ?= $(DEMO_DIR)/screenshots
+SCREENSHOT_ARGS ?=
 BUILD_STAMP := $(VENV)/.build-installed
 BUNDLE_EXE := dist/FaceSR-Studio/FaceSR-Studio
 
-.PHONY: setup demo test bundle bundle-test clean
+.PHONY: setup demo test screenshots bundle bundle-test clean
 
 setup: $(STAMP)
 
@@ -30,6 +34,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m gui.screenshots $(SCREENSHOT_DIR) $(SCREENSHOT_ARGS)
 
 $(BUILD_STAMP): $(STAMP) requirements-build.txt
 	$(PY) -m pip install -r requirements-build.txt

@@ -148,6 +148,17 @@ class CompareCanvas(QWidget):
         self.update()
         self.view_changed.emit()
 
+    def show_rect(self, rect: QRectF, fill: float = 0.8) -> None:
+        """Zoom and pan so that ``rect`` (image pixels) fills ``fill`` of the pane, centred."""
+        if self._before is None or rect.isEmpty():
+            return
+        pane = self.pane_rects()[0]
+        self._scale = min(MAX_SCALE, max(MIN_SCALE, fill * min(pane.width() / rect.width(),
+                                                                 pane.height() / rect.height())))
+        self._offset = QPointF(pane.width() / 2, pane.height() / 2) - rect.center() * self._scale
+        self._fit = False
+        self._changed()
+
     def actual_size(self) -> None:
         """100%: one image pixel per screen pixel, keeping the pane's centre on the same image point."""
         self.zoom_to(1.0, self.pane_rects()[0].center())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QMouseEvent, QPixmap
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from core.session import Restoration
@@ -28,9 +28,11 @@ def _thumbnail(image: np.ndarray, box: tuple[int, int, int, int]) -> QPixmap:
 
 
 class FaceEntry(QFrame):
-    """Before and after thumbnails of one face and the checkbox that keeps or drops its restoration."""
+    """Before and after thumbnails of one face and the checkbox that keeps or drops its restoration;
+    a click on the thumbnails asks for the view to zoom to the face."""
 
     toggled = Signal(int, bool)
+    activated = Signal(int)
 
     def __init__(self, index: int, before: QPixmap, after: QPixmap, restorable: bool, score: float,
                  parent: QWidget | None = None) -> None:
@@ -55,6 +57,11 @@ class FaceEntry(QFrame):
         layout.addWidget(self.checkbox)
         self.retranslate()
 
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.activated.emit(self.index)
+        super().mousePressEvent(event)
+
     def retranslate(self) -> None:
         number = self.index + 1
         # Alt+number toggles the first nine faces from the keyboard
@@ -66,14 +73,15 @@ class FaceEntry(QFrame):
         else:
             self.checkbox.setToolTip(self.tr("This face is larger than the model's input, so it was upscaled "
                                              "with the background instead of being restored"))
-        self.before_label.setToolTip(self.tr("Before"))
-        self.after_label.setToolTip(self.tr("After"))
+        for label, text in ((self.before_label, self.tr("Before")), (self.after_label, self.tr("After"))):
+            label.setToolTip(fill(self.tr("%1: click to zoom the view to this face"), text))
 
 
 class FaceStrip(QScrollArea):
     """A horizontal, scrollable row of FaceEntry widgets; ``selection_changed`` carries the ticked indices."""
 
     selection_changed = Signal(frozenset)
+    face_activated = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,6 +113,7 @@ class FaceStrip(QScrollArea):
                 entry = FaceEntry(index, _thumbnail(result.background, box), _thumbnail(result.image, box),
                                   face.status is FaceStatus.RESTORED, face.detection.score)
                 entry.toggled.connect(self._entry_toggled)
+                entry.activated.connect(self.face_activated)
                 self._row.insertWidget(self._row.count() - 1, entry)
                 self.entries.append(entry)
         self._update_empty_label()

@@ -38,6 +38,7 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("main-window")
+        self._last_restore_message = ""
         self.restore_tab = RestoreTab()
         self.batch_tab = BatchTab()
         self.train_tab = TrainTab()
@@ -113,7 +114,8 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.toolbar)
 
     def _connect(self) -> None:
-        self.restore_tab.message.connect(self.show_message)
+        self.restore_tab.message.connect(self._restore_message)
+        self.restore_tab.opened.connect(lambda: self.tabs.setCurrentIndex(RESTORE))
         self.restore_tab.manage_models.connect(self.show_models)
         self.restore_tab.state_changed.connect(self._update_busy)
         self.train_tab.model_added.connect(self._model_added)
@@ -132,10 +134,19 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)
 
+    def _restore_message(self, text: str) -> None:
+        self._last_restore_message = text
+        if self.tabs.currentIndex() == RESTORE:
+            self.show_message(text)
+
     def _tab_changed(self, index: int) -> None:
-        # the Restore tab's toolbar actions mean nothing elsewhere; hiding them avoids surprises
-        for item in (self.restore_tab.save_action, self.restore_tab.restore_action):
+        # the Restore tab's actions and status line mean nothing on the other tabs
+        for item in (self.restore_tab.save_action, self.restore_tab.restore_action, self.restore_tab.cancel_action):
             item.setVisible(index == RESTORE)
+        if index == RESTORE:
+            self.show_message(self._last_restore_message)
+        else:
+            self.statusBar().clearMessage()
 
     def _update_busy(self) -> None:
         busy = [name for name, tab in self._named_tabs() if tab.is_busy()]

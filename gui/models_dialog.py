@@ -30,6 +30,17 @@ from gui.worker import Job, WorkerThread
 COLUMNS = 6
 
 
+def value_text(value: object) -> str:
+    """A training-summary value for people: floats to 4 significant digits, dicts as "key value" pairs."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{key.replace('_', ' ')} {value_text(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(value_text(item) for item in value)
+    return str(value)
+
+
 class ModelsDialog(QDialog):
     """``models_changed`` (the path concerned) after an import or a new default."""
 
@@ -63,7 +74,7 @@ class ModelsDialog(QDialog):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.details)
-        splitter.setSizes([260, 200])
+        splitter.setSizes([200, 300])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.status)
@@ -143,7 +154,7 @@ class ModelsDialog(QDialog):
         if entry.description:
             rows.append((self.tr("Description"), entry.description))
         for key, value in sorted(entry.training.items()):
-            rows.append((fill(self.tr("Training: %1"), key), str(value)))
+            rows.append((fill(self.tr("Training: %1"), key.replace("_", " ")), value_text(value)))
         cells = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>" for k, v in rows)
         return f"<h3>{html.escape(entry.name)}</h3><table cellspacing='4'>{cells}</table>"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
                                QProgressDialog, QPushButton, QSplitter, QVBoxLayout, QWidget)
@@ -62,6 +62,7 @@ class RestoreTab(QWidget):
     message = Signal(str)
     state_changed = Signal()
     manage_models = Signal()
+    opened = Signal()  # new photos were opened (the window shows this tab)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -164,6 +165,7 @@ class RestoreTab(QWidget):
         self.options.blend_changed.connect(self._schedule_recompose)
         self.options.manage_models.connect(self.manage_models)
         self.faces.selection_changed.connect(self._schedule_recompose)
+        self.faces.face_activated.connect(self.zoom_to_face)
         self._recompose_timer.timeout.connect(self.recompose)
 
     # --- opening ---------------------------------------------------------------------------------
@@ -205,6 +207,7 @@ class RestoreTab(QWidget):
 
     def set_sources(self, sources: list[Source]) -> None:
         self.sources = sources
+        self.opened.emit()
         self.image_combo.clear()
         for source in sources:
             self.image_combo.addItem(source.name)
@@ -270,6 +273,11 @@ class RestoreTab(QWidget):
         faces = fill(self.tr("%1: %2 face(s) found, %3 restored"), restoration.name, len(result.faces),
                      result.restored_count)
         return f"{faces} · {times}" if times else faces
+
+    def zoom_to_face(self, index: int) -> None:
+        if self.restoration is not None and 0 <= index < self.restoration.face_count:
+            x0, y0, x1, y1 = self.restoration.face_box(index)
+            self.compare.canvas.show_rect(QRectF(x0, y0, x1 - x0, y1 - y0))
 
     def recompose(self) -> None:
         """Paste the ticked faces at the current blend onto the background: no model involved."""

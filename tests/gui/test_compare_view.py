@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 
 from gui.compare_view import CompareView
 from gui.qimage import rgb_from_qimage, to_qimage
@@ -91,3 +91,11 @@ def test_replacing_the_after_image_keeps_the_view(qtbot, view: CompareView) -> N
     assert canvas.scale == scale
     with pytest.raises(ValueError):
         canvas.set_after(to_qimage(np.zeros((10, 10, 3), dtype=np.uint8)))
+
+
+def test_show_rect_centres_a_region_and_fills_most_of_the_pane(view: CompareView) -> None:
+    canvas = view.canvas
+    canvas.show_rect(QRectF(300, 200, 50, 40), fill=0.8)
+    centre = canvas.image_to_widget(QPointF(325, 220))
+    assert centre.toTuple() == pytest.approx(canvas.pane_rects()[0].center().toTuple())
+    assert canvas.scale == pytest.approx(0.8 * min(canvas.width() / 50, canvas.height() / 40))

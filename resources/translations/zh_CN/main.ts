@@ -86,6 +86,10 @@
             <source>After</source>
             <translation>修复后</translation>
         </message>
+        <message>
+            <source>%1: click to zoom the view to this face</source>
+            <translation>%1：点击可将视图缩放到这张脸</translation>
+        </message>
     </context>
     <context>
         <name>FaceStrip</name>
