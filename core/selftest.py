@@ -176,12 +176,27 @@ def _check_third_party(state: _Scratch) -> str:
     return f"spandrel knows {count} architectures; CodeFormer's TorchScript compiles"
 
 
+def _check_retinaface(state: _Scratch) -> str:
+    """The optional RetinaFace detector (weights fetched on request) needs facexlib and torchvision's
+    compiled NMS operator, which torchvision loads from a file beside it rather than by import."""
+    import torch
+    import torchvision
+    from facexlib.detection.retinaface import RetinaFace  # noqa: F401 - importing it is the check
+
+    boxes = torch.tensor([[0.0, 0.0, 10.0, 10.0], [1.0, 1.0, 10.0, 10.0], [20.0, 20.0, 30.0, 30.0]])
+    keep = torchvision.ops.nms(boxes, torch.tensor([0.9, 0.8, 0.7]), iou_threshold=0.5).tolist()
+    if keep != [0, 2]:
+        raise SelfTestFailure(f"torchvision's NMS kept boxes {keep} of 3, expected [0, 2]")
+    return "facexlib imports and torchvision's NMS operator works"
+
+
 _CHECKS: tuple[tuple[str, Callable[[_Scratch], str]], ...] = (
     ("photo", _check_photo),
     ("model", _check_model),
     ("restore", _check_restore),
     ("output", _check_output),
     ("third-party", _check_third_party),
+    ("retinaface", _check_retinaface),
 )
 
 

@@ -142,7 +142,7 @@ def test_self_test_entry_point_passes_with_a_tiny_default_model(tmp_path: Path, 
     output = capsys.readouterr().out
     assert code == 0, output
     assert [line.split()[1] for line in output.splitlines()[:-1]] == ["photo", "model", "restore", "output",
-                                                                     "third-party"]
+                                                                     "third-party", "retinaface"]
     assert "facesr-sharp" in output and output.splitlines()[-1].startswith("self-test passed")
 
 
