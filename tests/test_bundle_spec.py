@@ -128,7 +128,7 @@ def test_facexlib_stub_lets_retinaface_import_without_numba(monkeypatch: pytest.
         "from facexlib.parsing.parsenet import ParseNet\n"
         "print('imported')\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "imported" in done.stdout
 
@@ -168,6 +168,6 @@ def test_gui_smoke_test_opens_the_main_window_and_quits(tmp_path: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config"),
            "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
     done = subprocess.run([sys.executable, "main.py", "--gui-smoke-test"], capture_output=True, text=True,
-                          timeout=300, cwd=ROOT, env=env)
+                          timeout=600, cwd=ROOT, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "main window 'FaceSR Studio' shown" in done.stdout
