@@ -22,7 +22,7 @@ from core.errors import FaceSRError
 from core.progress import CancelToken
 
 if TYPE_CHECKING:
-    from core.batch import BatchSummary
+    from core.batch import BatchSummary, Job
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_restore(commands)
     _add_models(commands)
     _add_demo(commands)
+    _add_bench(commands)
     from core.training.commands import register_commands
 
     train, evaluate = register_commands(commands)
@@ -68,6 +69,8 @@ def _add_restore(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--recursive", action="store_true", help="include sub-folders")
     p.add_argument("--overwrite", action="store_true", help="redo files whose output exists")
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="refuse larger images")
+    p.add_argument("--shard", metavar="K/N", help="take only share K of N (1 <= K <= N) of the files, so N "
+                   "processes (GPUs, a Slurm array) can fill one output folder together")
     p.set_defaults(func=run_restore)
 
 
@@ -84,6 +87,21 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", type=Path, default=Path("demo-output"))
     p.add_argument("--model", help="model name or file (default: the default model)")
     p.set_defaults(func=run_demo)
+
+
+def _add_bench(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("bench", help="time every stage, the generator and whole batches; peak memory")
+    p.add_argument("--photos", type=Path, help="folder of photos (default: generate photos with faces)")
+    p.add_argument("--count", type=int, default=3, help="how many photos to generate")
+    p.add_argument("--model", help="face model name or file (default: the default model, else a random "
+                   "one of its shape)")
+    p.add_argument("-s", "--scale", type=int, default=2, choices=SCALES)
+    p.add_argument("--repeats", type=int, default=3, help="timed repeats after a warm-up (medians are shown)")
+    p.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICES)} or cuda:N")
+    p.add_argument("--compare", choices=("gfpgan",), help="also run a random-weight GFPGAN v1.4 on the same photos")
+    p.add_argument("--io-threads", type=int, default=2, help="decode/encode threads of the overlapped batch")
+    p.add_argument("--json", type=Path, default=Path("bench.json"), help="where to write the figures")
+    p.set_defaults(func=run_bench)
 
 
 def settings_from_args(args: argparse.Namespace) -> tuple[RestoreSettings, OutputSettings]:
@@ -116,12 +134,43 @@ def run_restore(args: argparse.Namespace) -> int:
     jobs = plan_jobs(args.input, args.output, output)
     if not jobs:
         raise FaceSRError(args.input, "no images found (supported: jpg, png, webp, bmp, tiff, gif)")
+    if args.shard:
+        jobs = _shard(jobs, args.output, args.shard)
+        if not jobs:
+            return EXIT_OK
     detector = None if restore.aligned else create_detector(restore.detect, download=args.download)
     pipeline = FacePipeline(restore, detector=detector)
     with tqdm(total=len(jobs), unit="file", disable=len(jobs) == 1) as bar:
         summary = run_batch(pipeline, jobs, output, lambda done, total, name: bar.update(1))
     print_summary(summary)
     return EXIT_FAILED if summary.failed else EXIT_OK
+
+
+def _shard(jobs: list[Job], output_dir: Path, spec: str) -> list[Job]:
+    from core.batch import parse_shard, select_shard
+
+    try:
+        index, count = parse_shard(spec)
+    except ValueError as error:
+        raise FaceSRError(None, str(error)) from error
+    mine = select_shard(jobs, output_dir, index, count)
+    print(f"shard {index}/{count}: {len(mine)} of {len(jobs)} files")
+    return mine
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from core.bench import BenchSettings, format_table, run_bench as bench, write_report
+
+    try:
+        settings = BenchSettings(photos=args.photos, count=args.count, model=args.model, scale=args.scale,
+                                 repeats=args.repeats, device=args.device, compare=args.compare,
+                                 io_threads=args.io_threads)
+    except ValueError as error:
+        raise FaceSRError(None, str(error)) from error
+    report = bench(settings, progress=lambda message: print(message, file=sys.stderr))
+    print(format_table(report))
+    print(f"wrote {write_report(report, args.json)}")
+    return EXIT_OK
 
 
 def print_summary(summary: BatchSummary) -> None:

@@ -1,0 +1,170 @@
+"""Ways to run the face generator faster on the CPU, measured A/B on the same inputs.
+
+    python benchmarks/cpu_inference.py [--model NAME_OR_PATH] [--batch 1 4] [--rounds 9]
+    PYTHONPATH=/some/dir/with/onnxruntime python benchmarks/cpu_inference.py    # also ONNX Runtime
+
+Variants: eager float32 (the baseline, what core/restorer.py does), channels_last, one intra-op thread
+instead of all, torch.compile (inductor), a frozen TorchScript trace, bfloat16 autocast and, when the
+packages are importable, ONNX Runtime. The variants are interleaved round by round (A B C A B C ...),
+so a background load slows them alike, and the median of the rounds is reported with the largest
+output difference from the baseline in 1/255 steps. A variant is worth keeping only at >= 1.3x the
+baseline's speed with outputs within 1/255.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core.bench import random_rcan  # noqa: E402
+from core.models.loading import load_model  # noqa: E402
+
+Runner = Callable[[torch.Tensor], torch.Tensor]
+SPEEDUP_TO_KEEP = 1.3
+
+
+def variants(module: torch.nn.Module, example: torch.Tensor, threads: int) -> dict[str, Runner]:
+    """name -> a function batch -> output; building a variant that fails is reported and skipped."""
+    def eager(batch: torch.Tensor) -> torch.Tensor:
+        torch.set_num_threads(threads)
+        with torch.inference_mode():
+            return module(batch)
+
+    def one_thread(batch: torch.Tensor) -> torch.Tensor:
+        torch.set_num_threads(1)
+        try:
+            with torch.inference_mode():
+                return module(batch)
+        finally:
+            torch.set_num_threads(threads)
+
+    def bf16(batch: torch.Tensor) -> torch.Tensor:
+        torch.set_num_threads(threads)
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+            return module(batch).float()
+
+    built: dict[str, Runner] = {"eager float32": eager, "1 thread": one_thread, "bf16 autocast": bf16}
+    for name, builder in (("channels_last", _channels_last), ("torchscript frozen", _torchscript),
+                          ("torch.compile", _compiled), ("onnxruntime", _onnxruntime)):
+        start = time.perf_counter()
+        try:
+            runner = builder(module, example, threads)
+            runner(example)  # compilation happens on the first call
+        except Exception as error:  # noqa: BLE001 - an experiment that cannot run is a finding, not a crash
+            print(f"{name}: unavailable ({type(error).__name__}: {str(error).splitlines()[0][:160]})")
+            continue
+        print(f"{name}: built in {time.perf_counter() - start:.1f} s")
+        built[name] = runner
+    return built
+
+
+def _channels_last(module: torch.nn.Module, example: torch.Tensor, threads: int) -> Runner:
+    import copy
+
+    clone = copy.deepcopy(module).to(memory_format=torch.channels_last)
+
+    def run(batch: torch.Tensor) -> torch.Tensor:
+        torch.set_num_threads(threads)
+        with torch.inference_mode():
+            return clone(batch.contiguous(memory_format=torch.channels_last)).contiguous()
+    return run
+
+
+def _torchscript(module: torch.nn.Module, example: torch.Tensor, threads: int) -> Runner:
+    with torch.inference_mode():
+        frozen = torch.jit.optimize_for_inference(torch.jit.trace(module, example).eval())
+
+    def run(batch: torch.Tensor) -> torch.Tensor:
+        torch.set_num_threads(threads)
+        with torch.inference_mode():
+            return frozen(batch)
+    return run
+
+
+def _compiled(module: torch.nn.Module, example: torch.Tensor, threads: int) -> Runner:
+    compiled = torch.compile(module)
+
+    def run(batch: torch.Tensor) -> torch.Tensor:
+        torch.set_num_threads(threads)
+        with torch.inference_mode():
+            return compiled(batch)
+    return run
+
+
+def _onnxruntime(module: torch.nn.Module, example: torch.Tensor, threads: int) -> Runner:
+    import onnxruntime
+
+    buffer = io.BytesIO()
+    with contextlib.redirect_stdout(io.StringIO()):
+        torch.onnx.export(module, (example,), buffer, input_names=["image"], output_names=["restored"],
+                          dynamic_axes={"image": {0: "batch"}, "restored": {0: "batch"}}, dynamo=False)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = onnxruntime.InferenceSession(buffer.getvalue(), options, providers=["CPUExecutionProvider"])
+
+    def run(batch: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(session.run(None, {"image": batch.numpy()})[0])
+    return run
+
+
+def measure(runners: dict[str, Runner], batch: torch.Tensor, rounds: int) -> dict[str, dict[str, float]]:
+    reference = runners["eager float32"](batch).clamp(0, 1)
+    seconds: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(rounds):
+        for name, run in runners.items():  # interleaved: a load spike slows every variant of the round
+            start = time.perf_counter()
+            run(batch)
+            seconds[name].append(time.perf_counter() - start)
+    base = statistics.median(seconds["eager float32"])
+    results = {}
+    for name, run in runners.items():
+        difference = float((run(batch).float().clamp(0, 1) - reference).abs().max()) * 255
+        median = statistics.median(seconds[name])
+        results[name] = {"median_ms": median * 1000, "min_ms": min(seconds[name]) * 1000,
+                         "speedup": base / median, "max_difference_255": difference,
+                         "keep": base / median >= SPEEDUP_TO_KEEP and difference <= 1.0}
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", help="face model (default: a random RCAN of the default models' shape)")
+    parser.add_argument("--batch", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--rounds", type=int, default=9)
+    args = parser.parse_args()
+    threads = torch.get_num_threads()
+    with tempfile.TemporaryDirectory() as folder:
+        loaded = load_model(args.model or random_rcan(Path(folder)))
+    module = loaded.module.eval()
+    size = loaded.info.input_size or 256
+    torch.manual_seed(0)
+    report = {"model": loaded.info.name, "threads": threads, "torch": torch.__version__, "batches": {}}
+    runners = variants(module, torch.rand(1, 3, size, size), threads)
+    for batch_size in args.batch:
+        batch = torch.rand(batch_size, 3, size, size)
+        for run in runners.values():  # warm-up at this batch size (kernel choice, compiled shapes)
+            run(batch)
+        results = measure(runners, batch, args.rounds)
+        report["batches"][batch_size] = results
+        print(f"\nbatch {batch_size} ({size}px faces, {threads} threads), median of {args.rounds} interleaved rounds:")
+        for name, row in results.items():
+            print(f"  {name:<20} {row['median_ms']:8.1f} ms  (min {row['min_ms']:7.1f})  {row['speedup']:5.2f}x  "
+                  f"max diff {row['max_difference_255']:6.2f}/255  {'KEEP' if row['keep'] else 'discard'}")
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,363 @@
+"""`python main.py bench`: where the time and memory of restoring photos go.
+
+Measures, for a folder of photos (or photos generated here from scikit-image's public-domain
+astronaut): the time per stage of one photo (decode, detect, align, restore, background, paste,
+encode), the generator's faces/s at batch 1 and 8, photos/s of a whole batch end to end (sequential
+and with decode/encode overlapped), how much the non-network stages add to the network time, and the
+peak resident memory. ``compare="gfpgan"`` runs the same photos through a randomly initialised
+GFPGAN v1.4 network (its speed does not depend on its weights) and reports the ratios. On a GPU the
+generator is also timed in float16 and bfloat16.
+
+Timings are medians over repeats after a warm-up run; on a loaded machine they are inflated and noisy,
+so compare figures only from one run of this command.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+
+from core.batch import BatchSummary, Job, plan_jobs, process_file, run_batch
+from core.config import OutputSettings, RestoreSettings
+from core.errors import FaceSRError, ModelError
+from core.io import scan_images, write_image
+from core.models.loading import default_model_path
+from core.pipeline import FacePipeline
+from core.restorer import Restorer, choose_device
+
+log = logging.getLogger(__name__)
+
+STAGES = ("decode", "detect", "align", "restore", "background", "paste", "encode")
+NETWORK_STAGES = ("detect", "restore")
+# Generated photos: (width, height, astronaut tiles) -- a phone snapshot, a scan, a group photo.
+SYNTHETIC_SIZES = ((800, 600, 1), (1600, 1200, 2), (2000, 1500, 3))
+# The shape of the shipped default generators (weights/MODEL_CARD.md), used with random weights
+# when no default model is installed: the speed of a network does not depend on its weights.
+DEFAULT_RCAN_ARGS = dict(scale=1, unshuffle=4, num_groups=4, num_blocks=4, channels=64, reduction=16,
+                         image_residual=True)
+DEFAULT_INPUT_SIZE = 256
+GENERATOR_BATCHES = (1, 8)
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    photos: Path | None = None  # None: generate SYNTHETIC_SIZES photos
+    count: int = 3  # generated photos (cycling through SYNTHETIC_SIZES)
+    model: str | None = None  # None: the default model, else a random one of its shape
+    scale: int = 2
+    repeats: int = 3
+    device: str = "auto"
+    compare: str | None = None  # "gfpgan"
+    io_threads: int = 2
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or self.repeats < 1:
+            raise ValueError(f"count and repeats must be at least 1, got {self.count} and {self.repeats}")
+        if self.compare not in (None, "gfpgan"):
+            raise ValueError(f"--compare takes only 'gfpgan', got {self.compare!r}")
+        if self.io_threads < 0:
+            raise ValueError(f"io threads must be >= 0, got {self.io_threads}")
+
+
+# ---------------------------------------------------------------------------------------------- inputs
+
+def synthetic_photos(folder: Path, count: int) -> list[Path]:
+    """``count`` JPEG photos of several sizes, each holding 1-3 astronaut faces at different scales."""
+    from skimage import data
+
+    astronaut = data.astronaut()
+    rng = np.random.default_rng(7)
+    paths = []
+    for index in range(count):
+        width, height, tiles = SYNTHETIC_SIZES[index % len(SYNTHETIC_SIZES)]
+        canvas = _background(width, height, rng)
+        tile = min(width // tiles, height) - 8
+        for slot in range(tiles):
+            side = int(tile * (0.8 + 0.2 * ((slot + index) % 2)))  # faces of two sizes
+            x, y = slot * (width // tiles) + 4, int(rng.integers(0, height - side + 1))
+            canvas[y:y + side, x:x + side] = cv2.resize(astronaut, (side, side), interpolation=cv2.INTER_AREA)
+        paths.append(write_image(folder / f"photo{index:02d}_{width}x{height}.jpg", canvas, quality=90))
+    return paths
+
+
+def _background(width: int, height: int, rng: np.random.Generator) -> np.ndarray:
+    """A smooth colour gradient with sensor-like noise, so the JPEG codec has real work."""
+    ramp_x = np.linspace(40, 200, width, dtype=np.float32)[None, :, None]
+    ramp_y = np.linspace(60, 160, height, dtype=np.float32)[:, None, None]
+    base = 0.5 * ramp_x + 0.5 * ramp_y * np.array([1.0, 0.8, 0.6], np.float32)
+    noise = rng.normal(0, 6, (height, width, 3)).astype(np.float32)
+    return np.clip(base + noise, 0, 255).astype(np.uint8)
+
+
+def random_rcan(folder: Path) -> Path:
+    """A randomly initialised generator of the default models' shape (RCAN 4x4x64, 256-px faces)."""
+    from core.models.registry import build_generator
+    from core.models.store import ModelMetadata, save_generator
+
+    torch.manual_seed(0)
+    path = folder / "rcan-random.safetensors"
+    save_generator(path, build_generator("rcan", DEFAULT_RCAN_ARGS),
+                   ModelMetadata("rcan", DEFAULT_RCAN_ARGS, scale=1, input_size=DEFAULT_INPUT_SIZE,
+                                 name="rcan-random (default shape)"))
+    return path
+
+
+def random_gfpgan(folder: Path) -> Path:
+    """A randomly initialised GFPGAN v1.4 (the clean architecture), loaded through spandrel like a real one."""
+    from spandrel.architectures.GFPGAN.__arch.gfpganv1_clean_arch import GFPGANv1Clean
+
+    torch.manual_seed(0)
+    path = folder / "gfpgan-random.pth"
+    torch.save(GFPGANv1Clean().state_dict(), path)
+    return path
+
+
+def choose_model(requested: str | None, folder: Path) -> tuple[str, str]:
+    """(model name or path, a note for the report): the requested model, the default, or a random one."""
+    if requested is not None:
+        return requested, f"model {requested}"
+    try:
+        return str(default_model_path()), f"default model {default_model_path().name}"
+    except ModelError:
+        return str(random_rcan(folder)), "no default model installed: a random-weight RCAN of the default shape"
+
+
+# ---------------------------------------------------------------------------------------------- measures
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MiB (ru_maxrss; psutil's peak on Windows)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        import psutil
+
+        info = psutil.Process().memory_info()
+        return getattr(info, "peak_wset", info.rss) / 2**20
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+
+
+def stage_times(pipeline: FacePipeline, photos: Sequence[Path], out_dir: Path, repeats: int) -> dict[str, Any]:
+    """Median seconds per stage for each photo, processed one at a time, plus per-photo means."""
+    output = OutputSettings(overwrite=True)
+    per_photo: list[dict[str, float]] = []
+    for photo in photos:
+        runs = []
+        for repeat in range(repeats + 1):  # the first run warms caches and lazy imports up
+            outcome = process_file(pipeline, Job(photo, out_dir / photo.name), output)
+            if outcome.status != "done":
+                raise FaceSRError(photo, outcome.reason)
+            if repeat:
+                runs.append(outcome.timings)
+        medians = {stage: statistics.median(run.get(stage, 0.0) for run in runs) for stage in STAGES}
+        per_photo.append({**medians, "faces": outcome.faces_restored, "photo": photo.name})
+    mean = {stage: statistics.fmean(p[stage] for p in per_photo) for stage in STAGES}
+    return {"per_photo": per_photo, "mean": mean, "faces_per_photo": statistics.fmean(p["faces"] for p in per_photo)}
+
+
+def generator_rate(restorer: Restorer, batch: int, repeats: int, dtype: torch.dtype | None = None) -> float:
+    """Faces per second of the bare network (no conversions) at ``batch`` faces per forward pass."""
+    size = restorer.info.input_size or DEFAULT_INPUT_SIZE
+    faces = torch.rand(batch, 3, size, size, generator=torch.Generator().manual_seed(0))
+    previous = restorer.dtype
+    restorer.dtype = dtype or previous
+    try:
+        restorer.run(faces)  # warm-up: kernel selection, lazy allocations
+        seconds = []
+        for _ in range(repeats):
+            _sync(restorer.device)
+            start = time.perf_counter()
+            restorer.run(faces)
+            _sync(restorer.device)
+            seconds.append(time.perf_counter() - start)
+    finally:
+        restorer.dtype = previous
+    return batch / statistics.median(seconds)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def precision_check(restorer: Restorer, repeats: int) -> dict[str, Any]:
+    """On a GPU: faces/s at batch 8 and the largest difference from float32, per half precision."""
+    if restorer.device.type != "cuda":
+        return {}
+    module = restorer.model.module
+    size = restorer.info.input_size or DEFAULT_INPUT_SIZE
+    faces = torch.rand(2, 3, size, size, generator=torch.Generator().manual_seed(1))
+    results: dict[str, Any] = {}
+    reference = _run_as(restorer, module, torch.float32, faces)
+    for name, dtype in (("float32", torch.float32), ("float16", torch.float16), ("bfloat16", torch.bfloat16)):
+        if dtype is torch.bfloat16 and not torch.cuda.is_bf16_supported():
+            continue
+        try:
+            difference = float((_run_as(restorer, module, dtype, faces) - reference).abs().max()) * 255
+            module.to(dtype)
+            rate = generator_rate(restorer, 8, repeats, dtype)
+        except RuntimeError as error:  # an architecture that does not run in this precision
+            results[name] = {"error": str(error).splitlines()[0]}
+            continue
+        finally:
+            module.to(restorer.dtype)
+        results[name] = {"faces_per_s_batch8": rate, "max_difference_255": difference}
+    return results
+
+
+def _run_as(restorer: Restorer, module: torch.nn.Module, dtype: torch.dtype, faces: torch.Tensor) -> torch.Tensor:
+    previous = restorer.dtype
+    module.to(dtype)
+    restorer.dtype = dtype
+    try:
+        return restorer.run(faces)
+    finally:
+        restorer.dtype = previous
+        module.to(previous)
+
+
+def batch_rate(pipeline: FacePipeline, photos: Sequence[Path], out_dir: Path, io_threads: int) -> dict[str, Any]:
+    """Photos/s of a whole batch run (decode to encode) into an empty folder."""
+    source = photos[0].parent
+    jobs = [job for job in plan_jobs(source, out_dir, OutputSettings()) if job.source in set(photos)]
+    summary: BatchSummary = run_batch(pipeline, jobs, OutputSettings(), io_threads=io_threads)
+    if summary.failed:
+        raise FaceSRError(summary.failed[0].source, summary.failed[0].reason)
+    return {"photos": len(jobs), "seconds": summary.seconds, "photos_per_s": len(jobs) / summary.seconds}
+
+
+# ---------------------------------------------------------------------------------------------- the run
+
+def bench_model(model: str, photos: Sequence[Path], settings: BenchSettings, work: Path,
+                progress: Callable[[str], None]) -> dict[str, Any]:
+    """Every measurement for one face model."""
+    restore = RestoreSettings(scale=settings.scale, model=model, device=settings.device)
+    pipeline = FacePipeline(restore)
+    info = pipeline.restorer.info
+    progress(f"{info.name}: stage times")
+    stages = stage_times(pipeline, photos, work / "stages", settings.repeats)
+    progress(f"{info.name}: generator faces/s")
+    rates = {f"batch{n}": generator_rate(pipeline.restorer, n, settings.repeats) for n in GENERATOR_BATCHES}
+    batches = {}
+    for threads in dict.fromkeys((0, settings.io_threads)):
+        progress(f"{info.name}: batch run with {threads} I/O threads")
+        batches[f"io_threads_{threads}"] = batch_rate(pipeline, photos, work / f"batch{threads}-{info.name}", threads)
+    network = sum(stages["mean"][stage] for stage in NETWORK_STAGES)
+    best = max(batches.values(), key=lambda b: b["photos_per_s"])
+    return {
+        "model": info.name, "arch": info.arch, "parameters_m": info.parameters / 1e6,
+        "input_size": info.input_size, "device": str(pipeline.restorer.device),
+        "dtype": str(pipeline.restorer.dtype).removeprefix("torch."),
+        "stages": stages, "generator_faces_per_s": rates, "batch": batches,
+        "network_s_per_photo": network,
+        # wall time of the batch per photo over the network time of one photo: 0.25 = non-network
+        # work adds 25 % (the goal); negative would mean overlap hid all of it
+        "non_network_overhead": (1 / best["photos_per_s"]) / network - 1 if network else None,
+        "precision": precision_check(pipeline.restorer, settings.repeats),
+    }
+
+
+def run_bench(settings: BenchSettings, progress: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="facesr-bench-") as folder:
+        work = Path(folder)
+        if settings.photos is None:
+            photos, source = synthetic_photos(work / "photos", settings.count), "generated"
+        else:
+            photos, source = scan_images(settings.photos), str(settings.photos)
+            if not photos:
+                raise FaceSRError(settings.photos, "no images found (supported: jpg, png, webp, bmp, tiff, gif)")
+        model, note = choose_model(settings.model, work)
+        report: dict[str, Any] = {
+            "settings": {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(settings).items()},
+            "photos": {"source": source, "count": len(photos)},
+            "model_note": note,
+            "machine": _machine(),
+            "models": [bench_model(model, photos, settings, work, progress)],
+        }
+        if settings.compare == "gfpgan":
+            report["models"].append(bench_model(str(random_gfpgan(work)), photos, settings, work, progress))
+    report["peak_rss_mb"] = peak_rss_mb()
+    return report
+
+
+def _machine() -> dict[str, Any]:
+    import os
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    device = choose_device("auto")
+    return {
+        "python": platform.python_version(), "torch": torch.__version__, "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(), "load_average_1min": load,
+        "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
+    }
+
+
+# ---------------------------------------------------------------------------------------------- output
+
+def format_table(report: dict[str, Any]) -> str:
+    """The report as an aligned text table; with two models a ratio column (second / first)."""
+    models = report["models"]
+    rows: list[tuple[str, list[float | None], str]] = []
+    for stage in STAGES:
+        rows.append((f"{stage} (ms/photo)", [m["stages"]["mean"][stage] * 1000 for m in models], "time"))
+    for name in (f"batch{n}" for n in GENERATOR_BATCHES):
+        rows.append((f"generator {name} (faces/s)", [m["generator_faces_per_s"][name] for m in models], "rate"))
+    for key in models[0]["batch"]:
+        rows.append((f"batch, {key.replace('_', ' ')} (photos/s)", [m["batch"][key]["photos_per_s"] for m in models],
+                     "rate"))
+    rows.append(("non-network overhead (%)", [_percent(m["non_network_overhead"]) for m in models], "time"))
+    for precision in models[0]["precision"]:
+        rows.append((f"{precision} batch8 (faces/s)",
+                     [m["precision"].get(precision, {}).get("faces_per_s_batch8") for m in models], "rate"))
+    header = ["", *(m["model"][:22] for m in models)] + (["ratio"] if len(models) == 2 else [])
+    lines = [header]
+    for label, values, kind in rows:
+        cells = [label, *(_cell(v) for v in values)]
+        if len(models) == 2:
+            cells.append(_ratio(values, kind))
+        lines.append(cells)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    text = "\n".join("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
+                               enumerate(zip(line, widths))) for line in lines)
+    faces = models[0]["stages"]["faces_per_photo"]
+    return (f"{report['photos']['count']} photos ({report['photos']['source']}, {faces:.1f} faces/photo); "
+            f"{report['model_note']}\n{text}\npeak resident memory: {report['peak_rss_mb']:.0f} MiB; "
+            f"load average {report['machine']['load_average_1min']}")
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else value * 100
+
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"
+
+
+def _ratio(values: list[float | None], kind: str) -> str:
+    """How many times faster the first model is (times: second/first, rates: first/second)."""
+    first, second = values
+    if not first or not second or kind == "time" and first <= 0:
+        return "-"
+    return f"{(second / first if kind == 'time' else first / second):.1f}x"
+
+
+def write_report(report: dict[str, Any], path: Path) -> Path:
+    from core.atomic import atomic_output
+
+    with atomic_output(path) as temporary:
+        temporary.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return path

@@ -1,0 +1,71 @@
+"""`main.py bench`: the report has every figure the issue asks for (a tiny model and one small photo)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core import bench
+from core.cli import main
+from core.io import read_image
+from core.models.loading import load_model
+
+
+def test_bench_prints_a_table_and_writes_every_figure(tmp_path: Path, tiny_model: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    report_path = tmp_path / "bench.json"
+    code = main(["bench", "--count", "1", "--repeats", "1", "--model", str(tiny_model), "--device", "cpu",
+                 "--json", str(report_path)])
+    assert code == 0
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["photos"] == {"source": "generated", "count": 1}
+    (model,) = report["models"]
+    assert set(model["stages"]["mean"]) == set(bench.STAGES)
+    assert model["stages"]["mean"]["restore"] > 0 and model["stages"]["faces_per_photo"] == 1
+    assert set(model["generator_faces_per_s"]) == {"batch1", "batch8"}
+    assert all(rate > 0 for rate in model["generator_faces_per_s"].values())
+    assert set(model["batch"]) == {"io_threads_0", "io_threads_2"}
+    assert all(run["photos"] == 1 and run["photos_per_s"] > 0 for run in model["batch"].values())
+    assert model["network_s_per_photo"] > 0 and isinstance(model["non_network_overhead"], float)
+    assert model["precision"] == {}  # no GPU: no half-precision figures
+    assert report["peak_rss_mb"] > 50
+    table = capsys.readouterr().out
+    for label in ("decode (ms/photo)", "generator batch8 (faces/s)", "batch, io threads 2 (photos/s)",
+                  "non-network overhead", "peak resident memory"):
+        assert label in table
+
+
+def test_generated_photos_hold_faces_of_several_sizes(tmp_path: Path) -> None:
+    from core.config import DetectSettings
+    from core.detect import create_detector, select_faces
+
+    photos = bench.synthetic_photos(tmp_path, 3)
+    detector = create_detector(DetectSettings())
+    shapes, faces = [], []
+    for photo in photos:
+        rgb = read_image(photo).rgb
+        shapes.append(rgb.shape[:2])
+        faces.append(len(select_faces(detector.detect(rgb), DetectSettings(), rgb.shape[:2])))
+    assert shapes == [(h, w) for w, h, _ in bench.SYNTHETIC_SIZES]
+    assert faces == [tiles for _, _, tiles in bench.SYNTHETIC_SIZES]
+
+
+def test_without_a_default_model_a_random_one_of_its_shape_is_timed_and_said_so(tmp_path: Path) -> None:
+    model, note = bench.choose_model(None, tmp_path)
+    assert "random-weight RCAN" in note
+    info = load_model(model).info
+    assert (info.arch, info.input_size, info.scale) == ("rcan", bench.DEFAULT_INPUT_SIZE, 1)
+    assert 1.5e6 < info.parameters < 2e6  # 4 groups x 4 blocks x 64 channels
+
+
+def test_the_gfpgan_comparison_model_loads_as_a_gfpgan_face_model(tmp_path: Path) -> None:
+    info = load_model(bench.random_gfpgan(tmp_path)).info
+    assert (info.arch, info.kind, info.input_size) == ("GFPGAN", "face", 512)
+
+
+def test_the_ratio_column_says_how_many_times_faster_the_first_model_is() -> None:
+    assert bench._ratio([10.0, 40.0], "time") == "4.0x"  # stage times: 4x less time
+    assert bench._ratio([8.0, 2.0], "rate") == "4.0x"  # rates: 4x more faces per second
+    assert bench._ratio([None, 2.0], "rate") == "-"
