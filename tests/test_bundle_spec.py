@@ -65,13 +65,17 @@ def run_spec(monkeypatch: pytest.MonkeyPatch, work: Path, spec_dir: Path = ROOT,
 def test_every_file_the_spec_references_exists(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     recorded = run_spec(monkeypatch, tmp_path, platform="win32")
     analysis = recorded.analysis
-    referenced = [*analysis["scripts"], *(source for source, _ in analysis["datas"]), *analysis["runtime_hooks"],
-                  *(options["icon"] for options in recorded.executables)]
+    referenced = [*analysis["scripts"], *(source for source, _ in analysis["datas"] + analysis["binaries"]),
+                  *analysis["runtime_hooks"], *(options["icon"] for options in recorded.executables)]
     missing = [path for path in referenced if not Path(path).is_file()]
     assert referenced and not missing
-    shipped = {Path(source).relative_to(ROOT).as_posix(): dest for source, dest in analysis["datas"]}
-    assert shipped["resources/icons/app.png"] == "resources/icons"
-    assert not [name for name in shipped if name.endswith(".py")], "asset sources are not assets"
+    ours = {Path(source).relative_to(ROOT).as_posix(): dest for source, dest in analysis["datas"]
+            if Path(source).is_relative_to(ROOT)}
+    assert ours["resources/icons/app.png"] == "resources/icons"
+    assert not [name for name in ours if name.endswith(".py")], "asset sources are not assets"
+    shipped = {(Path(source).name, dest) for source, dest in analysis["datas"] + analysis["binaries"]}
+    assert ("astronaut.png", "skimage/data") in shipped  # the demo's and the self-test's photo
+    assert [name for name, dest in shipped if dest == "torchvision"], "torchvision's operators (NMS)"
 
 
 def test_spec_ships_translations_and_sources_torchscript_needs(monkeypatch: pytest.MonkeyPatch,
