@@ -81,8 +81,10 @@ def test_every_file_the_spec_references_exists(monkeypatch: pytest.MonkeyPatch, 
 def test_spec_ships_translations_and_sources_torchscript_needs(monkeypatch: pytest.MonkeyPatch,
                                                                tmp_path: Path) -> None:
     analysis = run_spec(monkeypatch, tmp_path).analysis
-    for translation in (ROOT / "resources" / "translations").glob("*.ts"):
-        assert (str(translation), "resources/translations") in analysis["datas"]
+    translations = sorted((ROOT / "resources" / "translations").rglob("*.ts"))
+    assert translations, "the GUI's translations are in resources/translations/<locale>/"
+    for translation in translations:
+        assert (str(translation), translation.parent.relative_to(ROOT).as_posix()) in analysis["datas"]
     assert analysis["module_collection_mode"] == {"spandrel": "pyz+py", "spandrel_extra_arches": "pyz+py"}
     assert {"tkinter", "matplotlib", "IPython", "pytest", "numba", "triton"} <= set(analysis["excludes"])
     assert not [dest for dest, _, _ in analysis["result_datas"] if dest.startswith("torch/include/")]
