@@ -35,7 +35,7 @@ Runner = Callable[[torch.Tensor], torch.Tensor]
 SPEEDUP_TO_KEEP = 1.3
 
 
-def variants(module: torch.nn.Module, example: torch.Tensor, threads: int) -> dict[str, Runner]:
+def variants(module: torch.nn.Module, example: torch.Tensor, threads: int, skip: set[str]) -> dict[str, Runner]:
     """name -> a function batch -> output; building a variant that fails is reported and skipped."""
     def eager(batch: torch.Tensor) -> torch.Tensor:
         torch.set_num_threads(threads)
@@ -56,8 +56,11 @@ def variants(module: torch.nn.Module, example: torch.Tensor, threads: int) -> di
             return module(batch).float()
 
     built: dict[str, Runner] = {"eager float32": eager, "1 thread": one_thread, "bf16 autocast": bf16}
+    built = {name: run for name, run in built.items() if name == "eager float32" or name not in skip}
     for name, builder in (("channels_last", _channels_last), ("torchscript frozen", _torchscript),
                           ("torch.compile", _compiled), ("onnxruntime", _onnxruntime)):
+        if name in skip:
+            continue
         start = time.perf_counter()
         try:
             runner = builder(module, example, threads)
@@ -144,6 +147,7 @@ def main() -> None:
     parser.add_argument("--model", help="face model (default: a random RCAN of the default models' shape)")
     parser.add_argument("--batch", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--skip", nargs="*", default=[], help="variant names to leave out (e.g. 'torch.compile')")
     args = parser.parse_args()
     threads = torch.get_num_threads()
     with tempfile.TemporaryDirectory() as folder:
@@ -152,7 +156,7 @@ def main() -> None:
     size = loaded.info.input_size or 256
     torch.manual_seed(0)
     report = {"model": loaded.info.name, "threads": threads, "torch": torch.__version__, "batches": {}}
-    runners = variants(module, torch.rand(1, 3, size, size), threads)
+    runners = variants(module, torch.rand(1, 3, size, size), threads, set(args.skip))
     for batch_size in args.batch:
         batch = torch.rand(batch_size, 3, size, size)
         for run in runners.values():  # warm-up at this batch size (kernel choice, compiled shapes)

@@ -6,7 +6,6 @@ cause, and the originals are never written to (an output that would land on its 
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import time
@@ -151,9 +150,11 @@ def process_file(pipeline: FacePipeline, job: Job, output: OutputSettings,
     image = _guarded(job, timings, lambda: decode(pipeline, job, timings))
     if isinstance(image, FileOutcome):
         return image
-    result = _guarded(job, timings, lambda: restore(pipeline, image, timings, cancel))
+    keep = output.save_compare  # the comparison needs the background; without it, paste in place
+    result = _guarded(job, timings, lambda: restore(pipeline, image, timings, cancel, keep))
     if isinstance(result, FileOutcome):
         return result
+    del image  # the decoded photo is not needed while the result is written
     return finish_file(result, job, output, timings)
 
 
@@ -175,8 +176,8 @@ def decode(pipeline: FacePipeline, job: Job, timings: dict[str, float]) -> Loade
 
 
 def restore(pipeline: FacePipeline, image: LoadedImage, timings: dict[str, float],
-            cancel: CancelToken | None) -> RestoreResult:
-    result = pipeline.restore(image, cancel)
+            cancel: CancelToken | None, keep_background: bool = True) -> RestoreResult:
+    result = pipeline.restore(image, cancel, keep_background)
     timings.update(result.timings)
     return result
 
@@ -337,12 +338,12 @@ def _run_overlapped(pipeline: FacePipeline, jobs: Sequence[Job], output: OutputS
                 if isinstance(image, FileOutcome):
                     in_flight.add_done(image)
                     continue
-                result = _guarded(job, timings[index], lambda: restore(pipeline, image, timings[index], cancel))
+                result = _guarded(job, timings[index], lambda: restore(pipeline, image, timings[index], cancel,
+                                                                       output.save_compare))
                 del image  # the decoded photo is not needed while the result is written
                 if isinstance(result, FileOutcome):
                     in_flight.add_done(result)
                     continue
-                result = _for_writing(result, output)
                 in_flight.add(pool.submit(finish_file, result, job, output, timings[index]), result.image.size // 3)
         except Cancelled:
             return
@@ -358,10 +359,3 @@ def _read(pipeline: FacePipeline, job: Job, output: OutputSettings,
     if early is not None:
         return early
     return _guarded(job, timings, lambda: decode(pipeline, job, timings))
-
-
-def _for_writing(result: RestoreResult, output: OutputSettings) -> RestoreResult:
-    """Drop the full-size background from a result waiting to be written unless the comparison needs it."""
-    if output.save_compare or result.background is result.image:
-        return result
-    return dataclasses.replace(result, background=result.image)

@@ -52,9 +52,13 @@ def face_mask(restored: np.ndarray) -> np.ndarray:
 
 
 def compose(result: RestoreResult, blend: float = 1.0, selected: Collection[int] | None = None,
-            gray: bool = False) -> np.ndarray:
-    """Paste the restored faces (all, or the indices in ``selected``) onto a copy of the background."""
-    canvas = result.background.copy()
+            gray: bool = False, in_place: bool = False) -> np.ndarray:
+    """Paste the restored faces (all, or the indices in ``selected``) onto a copy of the background.
+
+    ``in_place`` pastes onto the background itself: no full-size copy, for callers that will not
+    compose again (a batch writing the result).
+    """
+    canvas = result.background if in_place else result.background.copy()
     for index, face in enumerate(result.faces):
         if face.restored is None or (selected is not None and index not in selected):
             continue
@@ -111,7 +115,10 @@ class FacePipeline:
             self._detector = create_detector(self.settings.detect)
         return self._detector
 
-    def restore(self, image: LoadedImage, cancel: CancelToken | None = None) -> RestoreResult:
+    def restore(self, image: LoadedImage, cancel: CancelToken | None = None,
+                keep_background: bool = True) -> RestoreResult:
+        """``keep_background=False`` pastes onto the upscaled photo in place (result.background is then
+        result.image): one full-size copy less, for a batch that writes the result and moves on."""
         if self.settings.aligned:
             return self._restore_aligned(image)
         timings: dict[str, float] = {}
@@ -134,7 +141,8 @@ class FacePipeline:
                                faces=faces, scale=scale, timings=timings,
                                warnings=image.warnings + self._face_warnings(faces))
         with _timed(timings, "paste"):
-            return dataclasses.replace(result, image=compose(result, self.settings.blend, gray=image.is_gray))
+            composed = compose(result, self.settings.blend, gray=image.is_gray, in_place=not keep_background)
+            return dataclasses.replace(result, image=composed)
 
     @staticmethod
     def _outcome(face: AlignedFace, restored: np.ndarray | None) -> RestoredFace:

@@ -98,10 +98,10 @@ def test_an_error_in_one_restoration_fails_only_that_file(pipeline, photo_folder
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     real_restore = pipeline.restore
 
-    def restore_or_fail(image, cancel=None):
+    def restore_or_fail(image, *args):
         if image.path.name == "d.png":
             raise RuntimeError("a library failed on this photo")
-        return real_restore(image, cancel)
+        return real_restore(image, *args)
 
     monkeypatch.setattr(pipeline, "restore", restore_or_fail)
     summary = _run(pipeline, photo_folder, tmp_path / "out", io_threads=2)
@@ -142,8 +142,8 @@ def test_pause_holds_the_models_between_files(pipeline, photo_folder: Path, tmp_
     gate = PauseGate()
     restored: list[str] = []
     real_restore = pipeline.restore
-    monkeypatch.setattr(pipeline, "restore", lambda image, cancel=None: restored.append(image.path.name)
-                        or real_restore(image, cancel))
+    monkeypatch.setattr(pipeline, "restore", lambda image, *args: restored.append(image.path.name)
+                        or real_restore(image, *args))
     seen_while_paused: list[list[str]] = []
 
     def pause_after_first(outcome: FileOutcome) -> None:

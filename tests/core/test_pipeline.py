@@ -70,6 +70,15 @@ def test_compose_without_inference_honours_blend_and_selection(tiny_model: Path,
     assert 0.3 * full_change < half_change < 0.7 * full_change
 
 
+def test_pasting_in_place_gives_the_same_photo_without_a_copy(tiny_model: Path, astronaut: np.ndarray) -> None:
+    pipeline = FacePipeline(RestoreSettings(scale=2, model=str(tiny_model)))
+    kept = pipeline.restore(_loaded(astronaut))
+    in_place = pipeline.restore(_loaded(astronaut), keep_background=False)
+    assert in_place.restored_count == 1 and np.array_equal(in_place.image, kept.image)
+    assert in_place.background is in_place.image  # one full-size array, not two
+    assert not np.array_equal(kept.image, kept.background)
+
+
 def test_gray_photo_gets_gray_faces(tiny_model: Path, astronaut: np.ndarray) -> None:
     gray = np.repeat(astronaut.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
     result = FacePipeline(RestoreSettings(scale=2, model=str(tiny_model))).restore(_loaded(gray, gray=True))
