@@ -52,7 +52,9 @@ def test_generated_photos_hold_faces_of_several_sizes(tmp_path: Path) -> None:
     assert faces == [tiles for _, _, tiles in bench.SYNTHETIC_SIZES]
 
 
-def test_without_a_default_model_a_random_one_of_its_shape_is_timed_and_said_so(tmp_path: Path) -> None:
+def test_without_a_default_model_a_random_one_of_its_shape_is_timed_and_said_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("core.models.loading.shipped_weights_dir", lambda: tmp_path / "no-weights")
     model, note = bench.choose_model(None, tmp_path)
     assert "random-weight RCAN" in note
     info = load_model(model).info
