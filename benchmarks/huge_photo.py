@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def make_inputs(folder: Path, width: int, height: int) -> tuple[Path, Path, Path]:
+def make_inputs(folder: Path, width: int, height: int, bg_channels: int) -> tuple[Path, Path, Path]:
     import cv2
     import numpy as np
     import torch
@@ -43,7 +43,7 @@ def make_inputs(folder: Path, width: int, height: int) -> tuple[Path, Path, Path
     photo = write_image(folder / f"huge_{width}x{height}.jpg", canvas, quality=90)
     torch.manual_seed(0)
     # tiny and run at half resolution (unshuffle 2): memory is measured here, not the model's speed
-    args = dict(scale=2, unshuffle=2, num_groups=1, num_blocks=1, channels=8, reduction=4)
+    args = dict(scale=2, unshuffle=2, num_groups=1, num_blocks=1, channels=bg_channels, reduction=4)
     background = folder / "background-x2.safetensors"
     save_generator(background, build_generator("rcan", args), ModelMetadata("rcan", args, 2, 32))
     return photo, random_rcan(folder), background
@@ -72,6 +72,8 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=2)
     parser.add_argument("--ext", default="jpg", choices=("jpg", "png"))
     parser.add_argument("--tile", type=int, default=400)
+    parser.add_argument("--bg-channels", type=int, default=8, help="width of the random background model "
+                        "(fewer: faster on a busy machine; the memory of the tiles hardly changes)")
     parser.add_argument("--child", nargs=3, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -79,7 +81,7 @@ def main() -> None:
         return
     width, height = (int(v) for v in args.size.lower().split("x"))
     with tempfile.TemporaryDirectory(prefix="facesr-huge-") as folder:
-        inputs = make_inputs(Path(folder), width, height)
+        inputs = make_inputs(Path(folder), width, height, args.bg_channels)
         command = [sys.executable, __file__, "--scale", str(args.scale), "--ext", args.ext, "--tile", str(args.tile),
                    "--child", *map(str, inputs)]
         result = subprocess.run(command, capture_output=True, text=True, check=False)

@@ -230,14 +230,25 @@ def _run_as(restorer: Restorer, module: torch.nn.Module, dtype: torch.dtype, fac
         module.to(previous)
 
 
-def batch_rate(pipeline: FacePipeline, photos: Sequence[Path], out_dir: Path, io_threads: int) -> dict[str, Any]:
-    """Photos/s of a whole batch run (decode to encode) into an empty folder."""
-    source = photos[0].parent
-    jobs = [job for job in plan_jobs(source, out_dir, OutputSettings()) if job.source in set(photos)]
-    summary: BatchSummary = run_batch(pipeline, jobs, OutputSettings(), io_threads=io_threads)
-    if summary.failed:
-        raise FaceSRError(summary.failed[0].source, summary.failed[0].reason)
-    return {"photos": len(jobs), "seconds": summary.seconds, "photos_per_s": len(jobs) / summary.seconds}
+def batch_rates(pipeline: FacePipeline, photos: Sequence[Path], work: Path, thread_counts: Sequence[int],
+                repeats: int) -> dict[str, dict[str, Any]]:
+    """Photos/s of whole batch runs (decode to encode) into empty folders, per I/O thread count.
+
+    The thread counts take turns round by round (A B A B ...), so a load that comes and goes on the
+    machine slows them alike; the median round is reported.
+    """
+    seconds: dict[int, list[float]] = {threads: [] for threads in thread_counts}
+    for round_ in range(repeats):
+        for threads in thread_counts:
+            out_dir = work / f"batch-{threads}-{round_}"
+            jobs = [job for job in plan_jobs(photos[0].parent, out_dir, OutputSettings()) if job.source in set(photos)]
+            summary: BatchSummary = run_batch(pipeline, jobs, OutputSettings(), io_threads=threads)
+            if summary.failed:
+                raise FaceSRError(summary.failed[0].source, summary.failed[0].reason)
+            seconds[threads].append(summary.seconds)
+    return {f"io_threads_{threads}": {"photos": len(photos), "seconds": statistics.median(runs),
+                                      "photos_per_s": len(photos) / statistics.median(runs), "rounds": runs}
+            for threads, runs in seconds.items()}
 
 
 # ---------------------------------------------------------------------------------------------- the run
@@ -252,10 +263,9 @@ def bench_model(model: str, photos: Sequence[Path], settings: BenchSettings, wor
     stages = stage_times(pipeline, photos, work / "stages", settings.repeats)
     progress(f"{info.name}: generator faces/s")
     rates = {f"batch{n}": generator_rate(pipeline.restorer, n, settings.repeats) for n in GENERATOR_BATCHES}
-    batches = {}
-    for threads in dict.fromkeys((0, settings.io_threads)):
-        progress(f"{info.name}: batch run with {threads} I/O threads")
-        batches[f"io_threads_{threads}"] = batch_rate(pipeline, photos, work / f"batch{threads}-{info.name}", threads)
+    progress(f"{info.name}: batch runs with 0 and {settings.io_threads} I/O threads")
+    batches = batch_rates(pipeline, photos, work / info.name, tuple(dict.fromkeys((0, settings.io_threads))),
+                          settings.repeats)
     network = sum(stages["mean"][stage] for stage in NETWORK_STAGES)
     best = max(batches.values(), key=lambda b: b["photos_per_s"])
     return {
