@@ -21,6 +21,13 @@ def isolated_qsettings(tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def no_shipped_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GUI tests see only the tiny models they make, not the shipped weights/ (which would slow them down
+    and change what lists contain)."""
+    monkeypatch.setattr("core.models.loading.shipped_weights_dir", lambda: tmp_path / "no-shipped-weights")
+
+
+@pytest.fixture(autouse=True)
 def no_running_threads_or_processes(monkeypatch: pytest.MonkeyPatch, qapp):
     """Fail a test that leaves a QThread or QProcess running (every start from Python is recorded)."""
     threads: list[weakref.ref] = []
