@@ -58,3 +58,25 @@ def test_cancel_stops_a_job_that_checks_its_token(qtbot) -> None:
     with qtbot.waitSignal(worker.cancelled, timeout=5000):
         runner.cancel()
     assert runner.shutdown()
+
+
+def test_an_outcome_that_comes_before_the_caller_connects_is_not_lost(qtbot) -> None:
+    runner = WorkerThread()
+    done = threading.Event()
+
+    def job(cancel, progress):
+        progress(1, 1, "all")
+        done.set()
+        return "quick"
+
+    worker = runner.submit(job)
+    assert done.wait(5)
+    time.sleep(0.05)  # the job has emitted by now; the slots below are connected only afterwards
+    seen: list[object] = []
+    worker.progress.connect(lambda *args: seen.append(("progress", threading.get_ident())))
+    with qtbot.waitSignal(worker.finished, timeout=5000) as blocker:
+        worker.finished.connect(lambda result: seen.append((result, threading.get_ident())))
+    assert blocker.args == ["quick"]
+    # both arrived, and in the UI thread: even a lambda may touch widgets
+    assert seen == [("progress", threading.get_ident()), ("quick", threading.get_ident())]
+    assert not runner.busy and runner.shutdown()
