@@ -203,8 +203,7 @@ class ModelsDialog(QDialog):
     # --- worker ----------------------------------------------------------------------------------
 
     def _run(self, job: Job, on_done: Callable[[Any], None], text: str) -> None:
-        """Submit ``job``; ``on_done(result)`` runs in the UI thread. Worker signals go to bound methods
-        only: PySide would call a lambda connected to them in the worker thread."""
+        """Submit ``job``; ``on_done(result)`` runs in the UI thread when it succeeds."""
         if self.runner.busy:
             return
         worker = self.runner.submit(job)
@@ -238,7 +237,7 @@ class ModelsDialog(QDialog):
         self.error_box = box
 
     def done(self, result: int) -> None:
-        self.runner.shutdown()
+        self.runner.shutdown(timeout_ms=None)  # listing and importing cannot be cancelled: wait for them
         super().done(result)
 
     # --- texts -----------------------------------------------------------------------------------

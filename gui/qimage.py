@@ -6,6 +6,7 @@ conversion copies, so a QImage never points into an array that numpy may free or
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from PySide6.QtGui import QImage, QPixmap
 
@@ -25,6 +26,18 @@ def to_qimage(rgb: np.ndarray, alpha: np.ndarray | None = None) -> QImage:
         fmt = QImage.Format.Format_RGB888
     # QImage wraps the buffer without owning it; copy() detaches it before ``pixels`` goes away.
     return QImage(pixels.data, width, height, pixels.strides[0], fmt).copy()
+
+
+def to_qimage_levels(rgb: np.ndarray, min_side: int) -> list[QImage]:
+    """``rgb`` and its successive halvings (area-averaged) while the shorter side stays >= ``min_side``.
+
+    OpenCV halves a 4096 px image about ten times faster than QImage.scaled's smooth mode.
+    """
+    levels = [to_qimage(rgb)]
+    while min(rgb.shape[:2]) >= 2 * min_side:
+        rgb = cv2.resize(rgb, (rgb.shape[1] // 2, rgb.shape[0] // 2), interpolation=cv2.INTER_AREA)
+        levels.append(to_qimage(rgb))
+    return levels
 
 
 def to_qpixmap(rgb: np.ndarray, alpha: np.ndarray | None = None) -> QPixmap:

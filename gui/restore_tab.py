@@ -28,10 +28,10 @@ from core.models.loading import default_model_path, describe_models
 from core.progress import CancelToken, ProgressCallback
 from core.session import PipelineCache, Restoration
 from gui import settings as stored
-from gui.compare_view import CompareView
+from gui.compare_view import MIN_LEVEL_SIDE, CompareView, Pyramid
 from gui.face_strip import FaceStrip
 from gui.i18n import fill
-from gui.qimage import from_qimage, to_qimage
+from gui.qimage import from_qimage, to_qimage_levels
 from gui.restore_options import RestoreOptions
 from gui.worker import Job, WorkerThread
 
@@ -52,6 +52,11 @@ class Source:
     image: LoadedImage | None = None
 
 
+def picture(rgb: np.ndarray) -> Pyramid:
+    """What the before/after view paints; made in worker threads (large images take a while)."""
+    return Pyramid(to_qimage_levels(rgb, MIN_LEVEL_SIDE))
+
+
 def is_image_file(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS
 
@@ -67,6 +72,8 @@ class RestoreTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = WorkerThread(self)
+        self.composer = WorkerThread(self)  # re-composites, so they never wait behind a restore
+        self._compose_wanted: tuple[Restoration, float, frozenset[int]] | None = None
         self.cache = PipelineCache(cpu_chunk=1)  # one face per pass on the CPU: Cancel answers within a face
         self.sources: list[Source] = []
         self.current = -1
@@ -244,24 +251,26 @@ class RestoreTab(QWidget):
         source = self.sources[self.current]
         cache = self.cache
 
-        def job(cancel: CancelToken, progress: ProgressCallback) -> Restoration:
+        def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[Restoration, Pyramid, Pyramid]:
             image = source.image or read_image(source.path, settings.max_pixels)
-            return session.restore(cache, settings, image, source.name, cancel, progress)
+            restoration = session.restore(cache, settings, image, source.name, cancel, progress)
+            # converting a large result takes a while: here, not in the UI thread
+            result = restoration.result
+            return restoration, picture(result.background), picture(result.image)
 
         self._start("restore", job, self._restored, fill(self.tr("Restoring %1…"), source.name))
 
-    def _restored(self, restoration: Restoration) -> None:
+    def _restored(self, outcome: tuple[Restoration, Pyramid, Pyramid]) -> None:
+        restoration, before, after = outcome
         same_photo = self.restoration is not None and self.restoration.name == restoration.name
         self.restoration = restoration
         self.saved_to = None
         self.faces.set_restoration(restoration)
-        result = restoration.result
-        blend = self.options.blend()
-        # the pipeline pasted every restored face at the blend of the moment the run started
-        self.composite = result.image if blend == self._run_blend else restoration.composite(blend,
-                                                                                            self.faces.selected())
-        self.compare.canvas.set_images(to_qimage(result.background), to_qimage(self.composite), keep_view=same_photo)
+        self.composite = restoration.result.image
+        self.compare.canvas.set_images(before, after, keep_view=same_photo)
         self.message.emit(self.summary(restoration))
+        if self.options.blend() != self._run_blend:  # the pipeline pasted faces at the blend of the start
+            self.recompose()
 
     def summary(self, restoration: Restoration) -> str:
         """Faces found and restored, then each stage's time: the status-bar line after a restore."""
@@ -280,12 +289,46 @@ class RestoreTab(QWidget):
             self.compare.canvas.show_rect(QRectF(x0, y0, x1 - x0, y1 - y0))
 
     def recompose(self) -> None:
-        """Paste the ticked faces at the current blend onto the background: no model involved."""
+        """Paste the ticked faces at the current blend onto the background: no model involved.
+
+        Done in a thread of its own (a 4096 px result takes a noticeable time to paste and convert);
+        while one runs, only the newest request waits, so a slider drag never queues up work.
+        """
         stored.save_restore_settings(self.options.settings())
         if self.restoration is None:
             return
-        self.composite = self.restoration.composite(self.options.blend(), self.faces.selected())
-        self.compare.canvas.set_after(to_qimage(self.composite))
+        request = (self.restoration, self.options.blend(), self.faces.selected())
+        if self.composer.busy:
+            self._compose_wanted = request
+            return
+        restoration, blend, selected = request
+
+        def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[Restoration, np.ndarray, Pyramid]:
+            rgb = restoration.composite(blend, selected)
+            return restoration, rgb, picture(rgb)
+
+        worker = self.composer.submit(job)
+        worker.finished.connect(self._composed)
+        worker.failed.connect(self._compose_failed)
+
+    def _composed(self, outcome: tuple[Restoration, np.ndarray, Pyramid]) -> None:
+        restoration, rgb, image = outcome
+        if restoration is self.restoration:  # not a photo replaced in the meantime
+            self.composite = rgb
+            self.compare.canvas.set_after(image)
+        self._next_compose()
+
+    def _compose_failed(self, message: str) -> None:
+        self._show_error(self.tr("Error"), message)
+        self._next_compose()
+
+    def _next_compose(self) -> None:
+        if self._compose_wanted is not None:
+            self._compose_wanted = None
+            self.recompose()
+
+    def is_composing(self) -> bool:
+        return self.composer.busy or self._compose_wanted is not None or self._recompose_timer.isActive()
 
     def _schedule_recompose(self, *_: object) -> None:
         self._recompose_timer.start()
@@ -408,12 +451,13 @@ class RestoreTab(QWidget):
                 fill(self.tr("%1 is the original photo. Replacing it loses the original for good. Replace it?"),
                      target)):
             return
-        if self.composite is None or self.restoration is None:
+        if self.restoration is None:
             return
-        rgb, alpha = self.composite, self.restoration.result.alpha
+        # composed here from the current choices, so a re-composite still on its way cannot be missed
+        restoration, blend, selected = self.restoration, self.options.blend(), self.faces.selected()
 
         def job(cancel: CancelToken, progress: ProgressCallback) -> Path:
-            return write_image(target, rgb, alpha)
+            return write_image(target, restoration.composite(blend, selected), restoration.result.alpha)
 
         self._start("save", job, self._saved, fill(self.tr("Saving %1…"), target.name))
 
@@ -428,11 +472,7 @@ class RestoreTab(QWidget):
     # --- running jobs ----------------------------------------------------------------------------
 
     def _start(self, kind: str, job: Job, on_done: Callable[[Any], None], text: str) -> bool:
-        """Submit ``job``; ``on_done(result)`` runs in the UI thread when it succeeds. False when busy.
-
-        Worker signals go only to this tab's bound methods: PySide calls a lambda or plain function
-        connected to a signal in the emitting thread, which here would be the worker thread.
-        """
+        """Submit ``job``; ``on_done(result)`` runs in the UI thread when it succeeds. False when busy."""
         if self.runner.busy:
             return False
         worker = self.runner.submit(job)
@@ -543,9 +583,11 @@ class RestoreTab(QWidget):
     def shutdown(self) -> None:
         """Cancel any work and wait for the worker thread to stop (the window is closing)."""
         self._pending = []
+        self._compose_wanted = None
         self._recompose_timer.stop()
-        if not self.runner.shutdown():
-            log.warning("the restore worker did not stop in time")
+        # restores stop within one face; model listing cannot be cancelled and is waited for
+        self.runner.shutdown(timeout_ms=None)
+        self.composer.shutdown(timeout_ms=None)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -99,3 +99,26 @@ def test_show_rect_centres_a_region_and_fills_most_of_the_pane(view: CompareView
     centre = canvas.image_to_widget(QPointF(325, 220))
     assert centre.toTuple() == pytest.approx(canvas.pane_rects()[0].center().toTuple())
     assert canvas.scale == pytest.approx(0.8 * min(canvas.width() / 50, canvas.height() / 40))
+
+
+def test_zoomed_out_painting_reads_a_halving_and_draws_the_same_picture(qtbot) -> None:
+    from gui.compare_view import MIN_LEVEL_SIDE, Pyramid
+    from gui.qimage import to_qimage_levels
+
+    side = 4 * MIN_LEVEL_SIDE
+    rgb = np.zeros((side, side, 3), dtype=np.uint8)
+    rgb[:, : side // 2] = RED  # left half red, right half blue: survives any halving
+    rgb[:, side // 2:] = BLUE
+    pyramid = Pyramid(to_qimage_levels(rgb, MIN_LEVEL_SIDE))
+    assert [level.width() for level in pyramid.levels] == [side, side // 2, side // 4]
+    assert pyramid.level_for(0.3).width() == side // 2 and pyramid.level_for(1.0) is pyramid.image
+    widget = CompareView()
+    qtbot.addWidget(widget)
+    widget.resize(400, 400)
+    widget.show()
+    widget.canvas.set_images(pyramid, pyramid)
+    canvas = widget.canvas
+    left = canvas.image_to_widget(QPointF(side * 0.25, side * 0.5))
+    right = canvas.image_to_widget(QPointF(side * 0.75, side * 0.5))
+    assert _pixel(widget, int(left.x()), int(left.y())) == RED
+    assert _pixel(widget, int(right.x()), int(right.y())) == BLUE
