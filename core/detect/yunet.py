@@ -18,7 +18,12 @@ deep field). Hence the scale plan in ``detection_factors``.
 
 from __future__ import annotations
 
+import ctypes
+import logging
+import sys
 import threading
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -32,6 +37,47 @@ MAX_UPSCALE = 4.0  # ... by at most this factor
 COARSE_SIDE = 480  # second pass for large faces, when the first pass is well above this size
 
 _lock = threading.Lock()  # libfacedetection keeps scratch buffers; one call at a time
+_RESULT_BYTES = 0x9000  # libfacedetection's DETECT_BUFFER_SIZE: an int count, then 16 int16 per face
+# int* facedetect_cnn(unsigned char* result_buffer, unsigned char* bgr, int width, int height, int step)
+_NATIVE_SYMBOL = "_Z14facedetect_cnnPhS_iii"  # its GCC (Itanium ABI) name
+
+log = logging.getLogger(__name__)
+
+Found = tuple[np.ndarray, np.ndarray, np.ndarray]  # scores 0..100, boxes x y w h, landmarks (10)
+
+
+def native_detect() -> Callable[[np.ndarray, float], Found] | None:
+    """yuface's own library called through ctypes, which releases the GIL during the call.
+
+    yuface's extension holds the GIL for the whole detection (about 0.4 s on a 1024 px photo here),
+    which freezes the desktop application's window while the worker thread detects. Same library,
+    same results; None where the library or its symbol is not found (then yuface.detect is used).
+    """
+    if not sys.platform.startswith("linux"):  # the symbol name below is GCC's; elsewhere keep yuface's call
+        return None
+    try:
+        import yuface
+
+        library = ctypes.CDLL(str(Path(yuface.__file__).parent / "libfacedetection.so"))
+        function = getattr(library, _NATIVE_SYMBOL)
+    except (ImportError, OSError, AttributeError) as error:
+        log.debug("YuNet through ctypes unavailable (%s): using yuface.detect", error)
+        return None
+    function.restype = ctypes.c_void_p
+    function.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int]
+
+    def detect(bgr: np.ndarray, min_score: float) -> Found:
+        """yuface.detect's contract: C-contiguous uint8 BGR in; rows scoring above ``min_score`` out."""
+        buffer = np.zeros(_RESULT_BYTES, dtype=np.uint8)
+        height, width = bgr.shape[:2]
+        if not function(buffer.ctypes.data, bgr.ctypes.data, width, height, bgr.strides[0]):
+            return np.zeros(0, np.int16), np.zeros((0, 4), np.int16), np.zeros((0, 10), np.int16)
+        count = int(buffer[:4].view(np.int32)[0])
+        rows = buffer[4:4 + 32 * count].view(np.int16).reshape(count, 16)
+        rows = rows[rows[:, 0] > min_score * 100]
+        return rows[:, 0].copy(), rows[:, 1:5].copy(), rows[:, 5:15].copy()
+
+    return detect
 
 
 class YuNetDetector:
@@ -42,7 +88,7 @@ class YuNetDetector:
             import yuface
         except ImportError as exc:
             raise DetectorError(None, f"the YuNet detector needs yuface ({exc}): pip install yuface==2023.5.1") from exc
-        self._detect = yuface.detect
+        self._detect = native_detect() or yuface.detect
         self.min_score = min_score
 
     def detect(self, image: np.ndarray) -> list[FaceDetection]:

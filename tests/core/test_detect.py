@@ -196,3 +196,23 @@ def test_retinaface_reports_the_other_variants_weights(tmp_path, monkeypatch) ->
     torch.save({"module.some.layer": torch.zeros(3)}, tmp_path / "detection_mobilenet0.25_Final.pth")
     with pytest.raises(DetectorError, match="retinaface-mobile weights"):
         create_detector(DetectSettings(detector="retinaface-mobile"))
+
+
+def test_yunet_through_ctypes_gives_yuface_results(astronaut: np.ndarray) -> None:
+    """The GIL-releasing call of libfacedetection returns what yuface's extension returns."""
+    import sys
+
+    import yuface
+
+    from core.detect.yunet import native_detect
+
+    detect = native_detect()
+    if not sys.platform.startswith("linux"):
+        assert detect is None
+        return
+    assert detect is not None
+    for image in (astronaut, np.ascontiguousarray(np.concatenate([astronaut, astronaut[::-1]], 1)[:, :900])):
+        bgr = np.ascontiguousarray(image[:, :, ::-1])
+        for ours, theirs in zip(detect(bgr, 0.3), yuface.detect(bgr, 0.3)):
+            assert np.array_equal(ours, theirs)
+        assert len(detect(bgr, 0.3)[0]) >= 1
