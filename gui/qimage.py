@@ -16,16 +16,18 @@ def to_qimage(rgb: np.ndarray, alpha: np.ndarray | None = None) -> QImage:
     if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected uint8 HxWx3 RGB, got {rgb.dtype} {rgb.shape}")
     height, width = rgb.shape[:2]
+    if alpha is not None and (alpha.shape != (height, width) or alpha.dtype != np.uint8):
+        raise ValueError(f"expected uint8 alpha of shape {(height, width)}, got {alpha.dtype} {alpha.shape}")
+    channels = 3 if alpha is None else 4
+    image = QImage(width, height, QImage.Format.Format_RGB888 if alpha is None else QImage.Format.Format_RGBA8888)
+    # numpy fills the QImage's own buffer: unlike QImage.copy(), it lets other threads run meanwhile
+    # (a 4096 px image otherwise holds the GIL for ~50 ms, which the UI thread feels)
+    lines = np.frombuffer(image.bits(), dtype=np.uint8, count=image.sizeInBytes())
+    pixels = lines.reshape(height, image.bytesPerLine())[:, : width * channels].reshape(height, width, channels)
+    pixels[..., :3] = rgb
     if alpha is not None:
-        if alpha.shape != (height, width) or alpha.dtype != np.uint8:
-            raise ValueError(f"expected uint8 alpha of shape {(height, width)}, got {alpha.dtype} {alpha.shape}")
-        pixels = np.ascontiguousarray(np.dstack([rgb, alpha]))
-        fmt = QImage.Format.Format_RGBA8888
-    else:
-        pixels = np.ascontiguousarray(rgb)
-        fmt = QImage.Format.Format_RGB888
-    # QImage wraps the buffer without owning it; copy() detaches it before ``pixels`` goes away.
-    return QImage(pixels.data, width, height, pixels.strides[0], fmt).copy()
+        pixels[..., 3] = alpha
+    return image
 
 
 def to_qimage_levels(rgb: np.ndarray, min_side: int) -> list[QImage]:

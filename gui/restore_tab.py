@@ -37,7 +37,7 @@ from gui.worker import Job, WorkerThread
 
 log = logging.getLogger(__name__)
 
-RECOMPOSE_DELAY_MS = 15  # coalesces a slider drag's many steps into one re-composite per frame or so
+RECOMPOSE_DELAY_MS = 15  # a slider drag's many steps give at most one re-composite per 15 ms
 SAVE_FILTERS = {".png": "PNG (*.png)", ".jpg": "JPEG (*.jpg *.jpeg)", ".webp": "WebP (*.webp)",
                 ".tif": "TIFF (*.tif *.tiff)"}
 STAGES = ("detect", "align", "restore", "background", "paste")
@@ -294,7 +294,6 @@ class RestoreTab(QWidget):
         Done in a thread of its own (a 4096 px result takes a noticeable time to paste and convert);
         while one runs, only the newest request waits, so a slider drag never queues up work.
         """
-        stored.save_restore_settings(self.options.settings())
         if self.restoration is None:
             return
         request = (self.restoration, self.options.blend(), self.faces.selected())
@@ -331,7 +330,9 @@ class RestoreTab(QWidget):
         return self.composer.busy or self._compose_wanted is not None or self._recompose_timer.isActive()
 
     def _schedule_recompose(self, *_: object) -> None:
-        self._recompose_timer.start()
+        # a throttle, not a debounce: while the slider is dragged the view follows every 15 ms
+        if not self._recompose_timer.isActive():
+            self._recompose_timer.start()
 
     def _inference_option_changed(self) -> None:
         stored.save_restore_settings(self.options.settings())
@@ -585,6 +586,8 @@ class RestoreTab(QWidget):
         self._pending = []
         self._compose_wanted = None
         self._recompose_timer.stop()
+        # the blend is stored here, not per slider step: every QSettings write goes to the disk
+        stored.save_restore_settings(self.options.settings())
         # restores stop within one face; model listing cannot be cancelled and is waited for
         self.runner.shutdown(timeout_ms=None)
         self.composer.shutdown(timeout_ms=None)
