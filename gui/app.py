@@ -42,10 +42,10 @@ def dark_palette() -> QPalette:
     return palette
 
 
-def apply_palette(app: QApplication) -> None:
-    """Light or dark, as the system's colour scheme says (unknown: light)."""
-    dark = QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
-    app.setPalette(dark_palette() if dark else app.style().standardPalette())
+def apply_palette(app: QApplication, scheme: Qt.ColorScheme | None = None) -> None:
+    """Light or dark, as ``scheme`` (by default the system's colour scheme) says; unknown means light."""
+    scheme = QGuiApplication.styleHints().colorScheme() if scheme is None else scheme
+    app.setPalette(dark_palette() if scheme == Qt.ColorScheme.Dark else app.style().standardPalette())
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -65,7 +65,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     if fusion is not None:
         app.setStyle(fusion)
     apply_palette(app)
-    QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _: apply_palette(app))
+    QGuiApplication.styleHints().colorSchemeChanged.connect(lambda scheme: apply_palette(app, scheme))
     i18n.install_language(stored.language())
     return app
 
