@@ -176,6 +176,21 @@ def _check_third_party(state: _Scratch) -> str:
     return f"spandrel knows {count} architectures; CodeFormer's TorchScript compiles"
 
 
+def _check_yunet(state: _Scratch) -> str:
+    """On Linux YuNet runs through ctypes so that detection releases the GIL (the GUI stays responsive);
+    a bundle without the library file would silently fall back to yuface's GIL-holding call."""
+    import sys
+
+    from core.detect.yunet import native_detect
+
+    if not sys.platform.startswith("linux"):
+        return "yuface's own call (the ctypes path is Linux-only)"
+    if native_detect() is None:
+        raise SelfTestFailure("yuface's libfacedetection.so cannot be loaded through ctypes: detection "
+                              "would hold the GIL and freeze the GUI while it runs")
+    return "libfacedetection through ctypes (releases the GIL)"
+
+
 def _check_retinaface(state: _Scratch) -> str:
     """The optional RetinaFace detector (weights fetched on request) needs facexlib and torchvision's
     compiled NMS operator, which torchvision loads from a file beside it rather than by import."""
@@ -196,6 +211,7 @@ _CHECKS: tuple[tuple[str, Callable[[_Scratch], str]], ...] = (
     ("restore", _check_restore),
     ("output", _check_output),
     ("third-party", _check_third_party),
+    ("yunet", _check_yunet),
     ("retinaface", _check_retinaface),
 )
 

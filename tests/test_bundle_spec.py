@@ -76,6 +76,7 @@ def test_every_file_the_spec_references_exists(monkeypatch: pytest.MonkeyPatch, 
     shipped = {(Path(source).name, dest) for source, dest in analysis["datas"] + analysis["binaries"]}
     assert ("astronaut.png", "skimage/data") in shipped  # the demo's and the self-test's photo
     assert [name for name, dest in shipped if dest == "torchvision"], "torchvision's operators (NMS)"
+    assert ("libfacedetection.so", "yuface") in shipped  # YuNet's GIL-free call loads it by this name
 
 
 def test_spec_ships_translations_and_sources_torchscript_needs(monkeypatch: pytest.MonkeyPatch,
@@ -148,7 +149,7 @@ def test_self_test_entry_point_passes_with_a_tiny_default_model(tmp_path: Path, 
     output = capsys.readouterr().out
     assert code == 0, output
     assert [line.split()[1] for line in output.splitlines()[:-1]] == ["photo", "model", "restore", "output",
-                                                                     "third-party", "retinaface"]
+                                                                     "third-party", "yunet", "retinaface"]
     assert "facesr-sharp" in output and output.splitlines()[-1].startswith("self-test passed")
 
 
