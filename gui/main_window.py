@@ -108,9 +108,14 @@ class MainWindow(QMainWindow):
         self.toolbar.setIconSize(QSize(20, 20))
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         tab = self.restore_tab
-        for item in (tab.open_action, tab.save_action, None, tab.restore_action, tab.cancel_action, None,
-                     self.models_action):
-            self.toolbar.addSeparator() if item is None else self.toolbar.addAction(item)
+        self.toolbar.addAction(tab.open_action)
+        self.toolbar.addAction(tab.save_action)
+        # the Restore tab's own actions and the separator before them are hidden on the other tabs
+        self._restore_only = [tab.save_action, self.toolbar.addSeparator(), tab.restore_action, tab.cancel_action]
+        self.toolbar.addAction(tab.restore_action)
+        self.toolbar.addAction(tab.cancel_action)
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(self.models_action)
         self.addToolBar(self.toolbar)
 
     def _connect(self) -> None:
@@ -141,7 +146,7 @@ class MainWindow(QMainWindow):
 
     def _tab_changed(self, index: int) -> None:
         # the Restore tab's actions and status line mean nothing on the other tabs
-        for item in (self.restore_tab.save_action, self.restore_tab.restore_action, self.restore_tab.cancel_action):
+        for item in self._restore_only:
             item.setVisible(index == RESTORE)
         if index == RESTORE:
             self.show_message(self._last_restore_message)
