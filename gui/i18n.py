@@ -5,6 +5,12 @@ Every ``resources/translations/<locale>/*.ts`` file of the chosen language is pa
 translations of its standard dialogs, shipped inside PySide6, are loaded beside them when present.
 Installing or removing translators makes Qt send QEvent.LanguageChange to every widget, which
 re-sets its texts in its ``retranslate`` method.
+
+After changing texts, update a .ts file (new strings arrive unfinished; translate them in Qt Linguist,
+``pyside6-linguist``, or by hand), e.g. for the main window and the Restore tab:
+    .venv/bin/pyside6-lupdate gui/app.py gui/main_window.py gui/restore_tab.py gui/restore_options.py \
+        gui/compare_view.py gui/face_strip.py gui/models_dialog.py gui/settings.py \
+        -locations none -no-obsolete -target-language zh_CN -ts resources/translations/zh_CN/main.ts
 """
 
 from __future__ import annotations
