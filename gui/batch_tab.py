@@ -169,8 +169,8 @@ class BatchTab(QWidget):
         self._save_settings()
         if self._gate is not None:
             self._gate.resume()
-        self._runner.shutdown()
-        self._lister.shutdown()
+        self._runner.shutdown(timeout_ms=None)  # a thread object destroyed while running aborts Qt
+        self._lister.shutdown(timeout_ms=None)  # listing models cannot be cancelled
 
     def refresh_models(self) -> None:
         """List the installed face models again, in a thread of its own: describe_models loads every
