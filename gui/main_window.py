@@ -20,6 +20,7 @@ from gui.models_dialog import ModelsDialog
 from gui.restore_tab import RestoreTab, is_image_file
 from gui.settings import SettingsDialog
 from gui.train_tab import TrainTab
+from gui.tab_support import set_action_texts
 
 log = logging.getLogger(__name__)
 
@@ -259,11 +260,7 @@ class MainWindow(QMainWindow):
         }
         for index, (name, _) in enumerate(self._named_tabs()):
             texts[self.tab_actions[index]] = (name, "")
-        for item, (text, tip) in texts.items():
-            item.setText(text)
-            shortcut = item.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            item.setToolTip(f"{tip} ({shortcut})" if tip and shortcut else tip or text)
-            item.setStatusTip(tip)
+        set_action_texts(texts)
         # B's tabs re-set their own texts on LanguageChange too; calling again is harmless
         self.batch_tab.retranslate()
         self.train_tab.retranslate()

@@ -33,6 +33,7 @@ from gui.face_strip import FaceStrip
 from gui.i18n import fill
 from gui.qimage import from_qimage, to_qimage_levels
 from gui.restore_options import RestoreOptions
+from gui.tab_support import set_action_texts
 from gui.worker import Job, WorkerThread
 
 log = logging.getLogger(__name__)
@@ -617,10 +618,6 @@ class RestoreTab(QWidget):
             self.previous_action: (self.tr("Pre&vious photo"), self.tr("Show the previous opened photo")),
             self.next_action: (self.tr("&Next photo"), self.tr("Show the next opened photo")),
         }
-        for action, (text, tip) in texts.items():
-            action.setText(text)
-            shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
-            action.setStatusTip(tip)
+        set_action_texts(texts)
         if self.restoration is not None:
             self.message.emit(self.summary(self.restoration))

@@ -1,11 +1,11 @@
-"""Small pieces shared by the Batch and Train tabs: a folder field, typed QSettings reads, messages."""
+"""Small pieces shared by the window and its tabs: a folder field, typed QSettings reads, messages, texts."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QMessageBox, QToolButton, QWidget
 
 
@@ -23,6 +23,15 @@ def with_shortcut(tip: str, shortcut: QKeySequence | str) -> str:
     """A tooltip that also tells the control's shortcut, in the platform's notation."""
     text = QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)
     return f"{tip} ({text})" if text else tip
+
+
+def set_action_texts(texts: dict[QAction, tuple[str, str]]) -> None:
+    """Give each action its (translated) text, status tip and a tooltip telling its shortcut; an action
+    without a tip shows its text as the tooltip."""
+    for action, (text, tip) in texts.items():
+        action.setText(text)
+        action.setToolTip(with_shortcut(tip, action.shortcut()) if tip else text)
+        action.setStatusTip(tip)
 
 
 # --- QSettings: INI files give strings back, and a hand-edited value must not break a tab ---------------
