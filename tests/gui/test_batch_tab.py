@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from core.paths import user_models_dir
 from gui.batch_tab import BatchTab
 from tests.conftest import make_model_file
+from tests.gui.translation import in_chinese
 
 WAIT_MS = 120_000  # generous: the machine may be busy; nothing here measures speed
 
@@ -149,25 +150,8 @@ def test_options_are_remembered(qtbot, tab: BatchTab, tmp_path: Path) -> None:
 
 
 def test_switching_to_chinese_translates_every_visible_text(qtbot, tab: BatchTab) -> None:
-    from PySide6.QtWidgets import QAbstractButton, QLabel
-
-    from gui import i18n
-
-    def texts() -> dict[object, str]:
-        widgets = tab.findChildren(QLabel) + tab.findChildren(QAbstractButton)
-        return {w: w.text() for w in widgets if w.text() and w.text() != "\u2026"}
-
-    english = texts()
-    i18n.install_language("zh_CN")
-    try:
-        qtbot.waitUntil(lambda: tab.start_button.text() == "开始")  # LanguageChange events are delivered by the event loop
-        chinese = texts()
-        untranslated = [text for widget, text in chinese.items() if text == english.get(widget)]
-        assert not untranslated and chinese[tab.start_button] == "开始"
+    with in_chinese(qtbot, tab, tab.start_button, "开始"):
         assert tab.model_combo.itemText(0) == "默认模型"
-    finally:
-        i18n.install_language(i18n.ENGLISH)
-    qtbot.waitUntil(lambda: tab.start_button.text() == "Start")  # and back
 
 
 def test_a_dropped_folder_becomes_the_input_and_a_dropped_photo_is_left_to_the_window(

@@ -14,6 +14,7 @@ from core.training import checkpoint as ckpt
 from core.training.runlog import read_metrics
 from gui.train_tab import TrainTab
 from tests.core.test_training_data import synth_faces
+from tests.gui.translation import in_chinese
 
 WAIT_MS = 180_000  # generous: the machine may be busy; nothing here measures speed
 # A 0.01M-parameter RCAN on 32 px faces (x2): each run takes seconds, most of it Python start-up.
@@ -166,23 +167,6 @@ def test_a_preset_brings_its_own_values(qtbot, tab: TrainTab) -> None:
 
 
 def test_switching_to_chinese_translates_every_visible_text(qtbot, tab: TrainTab) -> None:
-    from PySide6.QtWidgets import QAbstractButton, QLabel
-
-    from gui import i18n
-
-    def texts() -> dict[object, str]:
-        widgets = tab.findChildren(QLabel) + tab.findChildren(QAbstractButton)
-        return {w: w.text() for w in widgets if w.text() and w.text() != "\u2026"}
-
-    english = texts()
-    i18n.install_language("zh_CN")
-    try:
-        qtbot.waitUntil(lambda: tab.stop_button.text() == "停止")  # LanguageChange events are delivered by the event loop
-        chinese = texts()
-        untranslated = [text for widget, text in chinese.items() if text == english.get(widget)]
-        assert not untranslated and chinese[tab.stop_button] == "停止"
+    with in_chinese(qtbot, tab, tab.stop_button, "停止"):
         assert tab.stage_combo.itemText(0) == "像素损失预训练" and tab.form_box.title() == "新的训练"
         assert tab.loss_plot.getPlotItem().titleLabel.text == "损失"
-    finally:
-        i18n.install_language(i18n.ENGLISH)
-    qtbot.waitUntil(lambda: tab.stop_button.text() == "Stop")  # and back
