@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QProcess, QProcessEnvironment, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QPixmap, QResizeEvent
+from PySide6.QtCore import QEvent, QProcess, QProcessEnvironment, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea,
                                QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget)
@@ -39,7 +39,8 @@ SHORTCUTS = {"start": "Ctrl+Return", "stop": "Ctrl+.", "resume": "Ctrl+Shift+Ret
 
 
 class SampleView(QLabel):
-    """The latest sample grid (LQ | output | HQ rows), scaled to fit with its aspect ratio."""
+    """The latest sample grid (a column per face: input, output, original), scaled to fit with its aspect
+    ratio; a double-click opens it at full size in the system's image viewer."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,6 +59,11 @@ class SampleView(QLabel):
 
     def has_image(self) -> bool:
         return not self._pixmap.isNull()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self.has_image() and self.path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path)))
+        super().mouseDoubleClickEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._rescale()
@@ -146,6 +152,7 @@ class TrainTab(QWidget):
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(LOG_LINES)
         self.log_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.log_view.hide()  # until a process started here has output: the samples get the room
         self._lay_out()
         self.stage_combo.currentIndexChanged.connect(self._update_buttons)
         self.init_field.changed.connect(self._update_buttons)
@@ -183,7 +190,7 @@ class TrainTab(QWidget):
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.sample_view)
         bottom.addWidget(self.log_view)
-        bottom.setSizes([300, 500])
+        bottom.setSizes([600, 300])
         charts = QSplitter(Qt.Orientation.Vertical)
         for widget in (self.loss_plot, quality, bottom):
             charts.addWidget(widget)
@@ -335,6 +342,7 @@ class TrainTab(QWidget):
         process.errorOccurred.connect(self._on_process_error)
         self._process = process
         self.log_view.clear()
+        self.log_view.show()
         self.log_view.appendPlainText("$ " + " ".join([program, *rest]))
         self.load_run(run_dir)
         self.status_label.setText(self.tr("Starting the training process\u2026"))
@@ -427,7 +435,31 @@ class TrainTab(QWidget):
 
     def _on_run_selected(self, current: QListWidgetItem | None, previous: QListWidgetItem | None) -> None:
         if current is not None and not self.is_busy():
-            self.load_run(Path(current.data(Qt.ItemDataRole.UserRole)))
+            run_dir = Path(current.data(Qt.ItemDataRole.UserRole))
+            self.load_run(run_dir)
+            self._fill_from_run(run_dir)
+
+    def _fill_from_run(self, run_dir: Path) -> None:
+        """The form takes a chosen run's settings, so that Start repeats it in a new folder (or varies it).
+        Settings without a field of their own stay in the run's config.json."""
+        try:
+            run = read_run_info(run_dir)
+        except FaceSRError as error:
+            log.warning("%s", error)
+            return
+        for combo, value in ((self.preset_combo, run.preset), (self.stage_combo, run.stage)):
+            if combo.findData(value) >= 0:
+                combo.setCurrentIndex(combo.findData(value))  # brings the preset's values, replaced below
+        self.data_field.set_path(run.data)
+        self.val_field.set_path(run.val_data)
+        self.init_field.set_path(run.init_from)
+        self.run_field.set_path(None)  # a new folder: this one already holds the run
+        self.steps_spin.setValue(run.steps or self.steps_spin.value())
+        self.batch_spin.setValue(run.batch_size or self.batch_spin.value())
+        self.lr_spin.setValue(run.lr or self.lr_spin.value())
+        if self.scale_combo.findData(run.scale) >= 0:
+            self.scale_combo.setCurrentIndex(self.scale_combo.findData(run.scale))
+        self._update_buttons()
 
     def _listed(self, run_dir: Path) -> bool:
         return any(Path(self.runs_list.item(row).data(Qt.ItemDataRole.UserRole)) == run_dir
@@ -592,7 +624,8 @@ class TrainTab(QWidget):
             self.run_field.edit: self.tr("Where checkpoints, curves and samples go; empty: a new folder"),
             self.extra_edit: self.tr("More flags of \u201cmain.py train\u201d, as on the command line"),
             self.runs_list: self.tr("Runs found on this computer; select one to see its curves"),
-            self.sample_view: self.tr("Latest validation samples: input | model output | original"),
+            self.sample_view: self.tr("Latest validation samples, a column per face: input, model output, "
+                                      "original; double-click to open it at full size"),
             self.log_view: self.tr("Output of the training process (errors appear here)"),
         }
         for widget, tip in tips.items():

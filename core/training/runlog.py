@@ -168,6 +168,11 @@ class RunInfo:
     steps: int
     created: str  # ISO time from config.json ("" when unknown)
     data: str | None
+    val_data: str | None = None
+    init_from: str | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    scale: int | None = None
 
     @property
     def best_model(self) -> Path:
@@ -184,12 +189,19 @@ def read_run_info(run_dir: Path) -> RunInfo:
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
         config = record["config"]
+        lr = config.get("optim", {}).get("lr")
         return RunInfo(Path(run_dir), str(config.get("preset", "custom")), str(config.get("stage", "pixel")),
-                       int(config.get("steps", 0)), str(record.get("created", "")), config.get("data"))
+                       int(config.get("steps", 0)), str(record.get("created", "")), config.get("data"),
+                       config.get("val_data"), config.get("init_from"), _optional(int, config.get("batch_size")),
+                       _optional(float, lr), _optional(int, config.get("scale")))
     except FileNotFoundError:
         raise TrainingError(run_dir, "not a run folder (no config.json)") from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise TrainingError(path, f"the run's config is unreadable ({brief(error)})") from error
+
+
+def _optional(kind: type, value: object) -> Any:
+    return None if value is None else kind(value)
 
 
 def list_runs(root: Path) -> list[RunInfo]:

@@ -464,10 +464,13 @@ class Trainer:
     def _save_samples(self, lqs: list[np.ndarray], outputs: list[np.ndarray], hqs: list[np.ndarray]) -> str:
         count = min(self.config.sample_count, len(lqs))
         size = self.config.face_size
-        rows = [np.concatenate([np.repeat(np.repeat(lqs[i], size // lqs[i].shape[0], 0), size // lqs[i].shape[1], 1),
-                                outputs[i], hqs[i]], axis=1) for i in range(count)]
+        # one column per face (input, output, original from top to bottom): a wide strip fits the
+        # Train tab's plots pane better than a tall one
+        columns = [np.concatenate([np.repeat(np.repeat(lqs[i], size // lqs[i].shape[0], 0),
+                                             size // lqs[i].shape[1], 1), outputs[i], hqs[i]], axis=0)
+                   for i in range(count)]
         relative = f"{ckpt.SAMPLES_DIR}/step_{self.step:07d}.png"
-        write_image(self.run_dir / relative, np.concatenate(rows, axis=0))
+        write_image(self.run_dir / relative, np.concatenate(columns, axis=1))
         return relative
 
     # --- the loop ---------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import torch
 import torch.multiprocessing as mp
 
 from core.cli import main as cli_main
+from core.io import read_image
 from core.models.store import load_generator
 from core.progress import CancelToken
 from core.training import checkpoint as ckpt
@@ -73,7 +74,8 @@ def test_pixel_training_learns_and_beats_bicubic(tmp_path: Path, faces: Path) ->
     assert {"psnr_y", "ssim_y", "bicubic_psnr_y", "bicubic_ssim_y"} <= set(final)
     assert final["psnr_y"] > final["bicubic_psnr_y"] + 0.5, final
     assert final["psnr_y"] > val_lines[0]["psnr_y"]
-    assert (run_dir / final["sample"]).is_file()
+    grid = read_image(run_dir / final["sample"]).rgb  # a column per face: input, output, original
+    assert grid.shape == (3 * 32, 4 * 32, 3)
 
     for name in (ckpt.LATEST_G, ckpt.LATEST_G_EMA, ckpt.BEST_G_EMA):
         model, metadata = load_generator(run_dir / name)

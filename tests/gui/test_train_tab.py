@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QDesktopServices, QImage
 from PySide6.QtWidgets import QMessageBox
 
 from core.paths import user_models_dir
@@ -154,6 +156,39 @@ def test_a_past_run_with_a_cut_last_line_is_shown(qtbot, tab: TrainTab, tmp_path
         handle.write('ss_g": 0.2, "time": 4.0}\n')
     qtbot.waitUntil(lambda: tab.curves.step == 4, timeout=10_000)
     assert tab.loss_plot.point_count() == 7
+
+
+def test_choosing_a_past_run_fills_the_form_to_repeat_it(qtbot, tab: TrainTab, tmp_path: Path) -> None:
+    run_dir = tmp_path / "runs" / "20250101-000000-srgan-gan"  # under FACESR_RUNS_DIR
+    run_dir.mkdir(parents=True)
+    config = {"preset": "srgan", "stage": "gan", "steps": 1234, "batch_size": 5, "scale": 8,
+              "data": str(tmp_path / "faces"), "val_data": str(tmp_path / "val"), "init_from": str(tmp_path / "p"),
+              "optim": {"lr": 3.5e-4}}
+    (run_dir / ckpt.CONFIG_FILE).write_text(json.dumps({"config": config, "created": "2025"}))
+    tab.run_field.set_path(tmp_path / "elsewhere")
+    tab.refresh_runs()
+    tab.runs_list.setCurrentRow(0)
+    assert (tab.preset_combo.currentData(), tab.stage_combo.currentData()) == ("srgan", "gan")
+    assert (tab.steps_spin.value(), tab.batch_spin.value(), tab.scale_combo.currentData()) == (1234, 5, 8)
+    assert tab.lr_spin.value() == pytest.approx(3.5e-4)
+    assert (tab.data_field.path(), tab.val_field.path(), tab.init_field.path()) == (
+        tmp_path / "faces", tmp_path / "val", tmp_path / "p")
+    assert tab.run_field.path() is None  # Start makes a new folder instead of refusing this one
+
+
+def test_the_sample_grid_opens_at_full_size_on_double_click(qtbot, tab: TrainTab, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    grid = tmp_path / "step_0000010.png"
+    QImage(96, 32, QImage.Format.Format_RGB888).save(str(grid))
+    tab.show()
+    assert not tab.log_view.isVisible()  # no process started here: the samples have the room
+    qtbot.mouseDClick(tab.sample_view, Qt.MouseButton.LeftButton)
+    assert opened == []  # nothing to open yet
+    tab.sample_view.show_file(grid)
+    qtbot.mouseDClick(tab.sample_view, Qt.MouseButton.LeftButton)
+    assert opened == [str(grid)]
 
 
 def test_a_preset_brings_its_own_values(qtbot, tab: TrainTab) -> None:

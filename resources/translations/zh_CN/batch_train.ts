@@ -594,8 +594,8 @@ dataset: {data}</source>
         <translation>本机上找到的训练记录；选择一项查看其曲线</translation>
     </message>
     <message>
-        <source>Latest validation samples: input | model output | original</source>
-        <translation>最新验证样例：输入 | 模型输出 | 原图</translation>
+        <source>Latest validation samples, a column per face: input, model output, original; double-click to open it at full size</source>
+        <translation>最新验证样例，每列一张人脸：输入、模型输出、原图；双击以原尺寸打开</translation>
     </message>
     <message>
         <source>Output of the training process (errors appear here)</source>
