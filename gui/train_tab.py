@@ -440,8 +440,8 @@ class TrainTab(QWidget):
             self._fill_from_run(run_dir)
 
     def _fill_from_run(self, run_dir: Path) -> None:
-        """The form takes a chosen run's settings, so that Start repeats it in a new folder (or varies it).
-        Settings without a field of their own stay in the run's config.json."""
+        """The form's fields take a chosen run's settings, to start a similar run in a new folder. Settings
+        without a field of their own (architecture, degradations: extra flags) are not carried over."""
         try:
             run = read_run_info(run_dir)
         except FaceSRError as error:
