@@ -37,10 +37,7 @@ SPEEDUP_TO_KEEP = 1.3
 
 def variants(module: torch.nn.Module, example: torch.Tensor, threads: int, skip: set[str]) -> dict[str, Runner]:
     """name -> a function batch -> output; building a variant that fails is reported and skipped."""
-    def eager(batch: torch.Tensor) -> torch.Tensor:
-        torch.set_num_threads(threads)
-        with torch.inference_mode():
-            return module(batch)
+    eager = _inference(module, threads)
 
     def one_thread(batch: torch.Tensor) -> torch.Tensor:
         torch.set_num_threads(1)
@@ -73,37 +70,30 @@ def variants(module: torch.nn.Module, example: torch.Tensor, threads: int, skip:
     return built
 
 
+def _inference(forward: Runner, threads: int) -> Runner:
+    """``forward`` run as every torch variant runs: with ``threads`` intra-op threads, in inference mode."""
+    def run(batch: torch.Tensor) -> torch.Tensor:
+        torch.set_num_threads(threads)
+        with torch.inference_mode():
+            return forward(batch)
+    return run
+
+
 def _channels_last(module: torch.nn.Module, example: torch.Tensor, threads: int) -> Runner:
     import copy
 
     clone = copy.deepcopy(module).to(memory_format=torch.channels_last)
-
-    def run(batch: torch.Tensor) -> torch.Tensor:
-        torch.set_num_threads(threads)
-        with torch.inference_mode():
-            return clone(batch.contiguous(memory_format=torch.channels_last)).contiguous()
-    return run
+    return _inference(lambda batch: clone(batch.contiguous(memory_format=torch.channels_last)).contiguous(), threads)
 
 
 def _torchscript(module: torch.nn.Module, example: torch.Tensor, threads: int) -> Runner:
     with torch.inference_mode():
         frozen = torch.jit.optimize_for_inference(torch.jit.trace(module, example).eval())
-
-    def run(batch: torch.Tensor) -> torch.Tensor:
-        torch.set_num_threads(threads)
-        with torch.inference_mode():
-            return frozen(batch)
-    return run
+    return _inference(frozen, threads)
 
 
 def _compiled(module: torch.nn.Module, example: torch.Tensor, threads: int) -> Runner:
-    compiled = torch.compile(module)
-
-    def run(batch: torch.Tensor) -> torch.Tensor:
-        torch.set_num_threads(threads)
-        with torch.inference_mode():
-            return compiled(batch)
-    return run
+    return _inference(torch.compile(module), threads)
 
 
 def _onnxruntime(module: torch.nn.Module, example: torch.Tensor, threads: int) -> Runner:

@@ -59,19 +59,10 @@ class LatencyProbe:
 
 
 def spin_until(condition, timeout_s: float = 1800.0) -> None:  # noqa: ANN001
-    """Run the event loop until ``condition()`` (a QEventLoop: processEvents() leaks in PySide6 6.12)."""
-    from PySide6.QtCore import QEventLoop, QTimer
+    """Run the event loop until ``condition()``, checking it every 5 ms (gui.screenshots.wait_for)."""
+    from gui.screenshots import wait_for
 
-    loop = QEventLoop()
-    deadline = time.monotonic() + timeout_s
-    poll = QTimer()
-    poll.setInterval(5)
-    poll.timeout.connect(lambda: loop.quit() if condition() or time.monotonic() > deadline else None)
-    poll.start()
-    if not condition():
-        loop.exec()
-    poll.stop()
-    if not condition():
+    if not wait_for(condition, timeout_s, "the restore", poll_ms=5):
         raise TimeoutError("the restore did not finish in time")
 
 

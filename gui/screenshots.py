@@ -35,15 +35,15 @@ WINDOW_SIZE = (1280, 820)
 WAIT_S = 600.0  # a busy machine can take minutes to load a large model; nothing here measures speed
 
 
-def wait_for(condition: Callable[[], bool], timeout_s: float = WAIT_S, what: str = "") -> bool:
-    """Run the Qt event loop until ``condition`` holds (QEventLoop, not processEvents(), which leaks
-    a reference to None per call in PySide6 6.12 and crashes a long wait)."""
+def wait_for(condition: Callable[[], bool], timeout_s: float = WAIT_S, what: str = "", poll_ms: int = 50) -> bool:
+    """Run the Qt event loop until ``condition`` holds, checking it every ``poll_ms`` (QEventLoop, not
+    processEvents(), which leaks a reference to None per call in PySide6 6.12 and crashes a long wait)."""
     from PySide6.QtCore import QEventLoop, QTimer
 
     loop = QEventLoop()
     deadline = time.monotonic() + timeout_s
     timer = QTimer()
-    timer.setInterval(50)
+    timer.setInterval(poll_ms)
     timer.timeout.connect(lambda: loop.quit() if condition() or time.monotonic() > deadline else None)
     timer.start()
     if not condition():
