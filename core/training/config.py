@@ -14,6 +14,8 @@ from typing import Any
 SCALES = (1, 2, 4, 8)
 STAGES = ("pixel", "gan")
 PRECISIONS = ("fp32", "bf16", "fp16")
+DEFAULT_VAL_EVERY = 1000  # automatic validation interval of a long run
+MIN_VALIDATIONS = 5  # validations an automatic interval gives at least: curves need points
 PIXEL_LOSSES = ("l1", "mse", "charbonnier")
 PERCEPTUAL_LAYERS = ("conv5_4", "conv2_2")
 GAN_TYPES = ("standard", "relativistic")
@@ -148,7 +150,7 @@ class TrainConfig:
     loss: LossConfig = LossConfig()
     optim: OptimConfig = OptimConfig()
     disc_args: dict[str, Any] = field(default_factory=dict)
-    val_every: int = 1000
+    val_every: int = 0  # 0 = automatic (validation_interval): every 1000 steps, or 5 times in a short run
     log_every: int = 50
     checkpoint_every: int = 0  # 0 = at each validation
     sample_count: int = 8  # faces in each sample grid
@@ -183,16 +185,24 @@ class TrainConfig:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
             raise ValueError(f"device must be auto, cpu, cuda or cuda:N, got {self.device!r}")
-        for name in ("steps", "batch_size", "val_every", "log_every", "sample_count"):
+        for name in ("steps", "batch_size", "log_every", "sample_count"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', ' ')} must be >= 1, got {getattr(self, name)}")
-        if self.val_count < 0 or self.workers < 0 or self.checkpoint_every < 0:
-            raise ValueError("validation count, workers and checkpoint interval must be >= 0")
+        if self.val_count < 0 or self.workers < 0 or self.checkpoint_every < 0 or self.val_every < 0:
+            raise ValueError("validation count, workers, validation and checkpoint intervals must be >= 0")
 
     @property
     def generator_args(self) -> dict[str, Any]:
         """The generator's constructor arguments: arch_args with the run's scale."""
         return {**self.arch_args, "scale": self.scale}
+
+    @property
+    def validation_interval(self) -> int:
+        """Steps between validations: val_every, or when it is 0 (automatic) every 1000 steps but at least
+        MIN_VALIDATIONS times in the run, so that even a short run draws PSNR/SSIM curves, not a dot."""
+        if self.val_every:
+            return self.val_every
+        return max(1, min(DEFAULT_VAL_EVERY, self.steps // MIN_VALIDATIONS))
 
     @property
     def input_size(self) -> int:
@@ -284,7 +294,7 @@ def _cpu_quick(stage: str) -> dict[str, Any]:
     common = {
         "arch": "rcan", "arch_args": {"num_groups": 2, "num_blocks": 2, "channels": 32, "reduction": 8,
                                       "image_residual": True},
-        "scale": 4, "face_size": 64, "batch_size": 8, "steps": 300, "val_every": 100, "log_every": 10,
+        "scale": 4, "face_size": 64, "batch_size": 8, "steps": 300, "log_every": 10,  # validation: automatic
         "val_count": 32, "workers": 2, "optim.ema_decay": 0.99, "loss.pixel_loss": "l1",
         "disc_args": {"channels": 32, "num_stages": 3, "batch_norm": True},
     }

@@ -521,7 +521,7 @@ class Trainer:
             metrics = MetricsLog(self.run_dir / ckpt.METRICS_FILE, self.step if self.resume else None)
             metrics.write({"type": "event", "event": "resume" if self.resume else "start", "step": self.step,
                            "stage": c.stage, "steps": c.steps})
-        checkpoint_every = c.checkpoint_every or c.val_every
+        checkpoint_every = c.checkpoint_every or c.validation_interval
         bar = tqdm(total=c.steps, initial=self.step, desc=c.stage, dynamic_ncols=True,
                    disable=not (self.world.is_main and self.show_bar))
         sums: dict[str, torch.Tensor] = {}
@@ -564,7 +564,7 @@ class Trainer:
                             metrics.write(record)
                         sums, interval_start, interval_steps = {}, time.perf_counter(), 0
                     pause_start = time.perf_counter()  # validation and saving do not count in images/s
-                    if self.step % c.val_every == 0 or self.step == c.steps:
+                    if self.step % c.validation_interval == 0 or self.step == c.steps:
                         self._validate_and_log(metrics)
                     stopped = self._should_stop() and self.step < c.steps
                     if self.step % checkpoint_every == 0 or self.step == c.steps or stopped:
