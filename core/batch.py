@@ -23,7 +23,7 @@ from core.errors import FaceSRError
 from core.io import LoadedImage, read_image, scan_images, write_image
 from core.pipeline import FacePipeline
 from core.progress import CancelToken, Cancelled, PauseGate, ProgressCallback, no_progress
-from core.types import FaceStatus, RestoreResult
+from core.types import FaceStatus, LeftFaces, RestoreResult
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ class FileOutcome:
     faces_restored: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    left: LeftFaces | None = None  # faces left to the background upscaler (see RestoreResult.left_faces)
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ def finish_file(result: RestoreResult, job: Job, output: OutputSettings, timings
         return failed
     restored = sum(face.status is FaceStatus.RESTORED for face in result.faces)
     return FileOutcome(job.source, job.target, "done", faces_found=len(result.faces), faces_restored=restored,
-                       timings=timings, warnings=result.warnings)
+                       timings=timings, warnings=result.warnings, left=result.left_faces)
 
 
 def _guarded(job: Job, timings: dict[str, float], step: Callable[[], T]) -> T | FileOutcome:

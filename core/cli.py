@@ -174,9 +174,11 @@ def run_bench(args: argparse.Namespace) -> int:
 
 
 def print_summary(summary: BatchSummary) -> None:
+    from core.pipeline import left_faces_advice
+
     for outcome in summary.outcomes:
         if outcome.status == "done":
-            notes = "; ".join(outcome.warnings)
+            notes = "; ".join(outcome.warnings + ((left_faces_advice(outcome.left),) if outcome.left else ()))
             print(f"done     {outcome.source.name}: {outcome.faces_restored}/{outcome.faces_found} faces restored"
                   f" -> {outcome.target}" + (f" ({notes})" if notes else ""))
     print(f"{summary.count('done')} done, {summary.count('skipped')} skipped (output exists), "

@@ -16,7 +16,8 @@ from core.background import resize_to
 from core.batch import side_by_side
 from core.config import RestoreSettings
 from core.io import LoadedImage, ensure_writable_folder, write_image
-from core.pipeline import FacePipeline
+from core.pipeline import LARGER_FACE_MODEL_INPUT, FacePipeline, larger_model_for
+from core.types import LeftFaces
 
 DEMO_SCALE = 4
 
@@ -43,6 +44,17 @@ def run(output_dir: Path, model: str | None = None) -> str:
     write_image(output_dir / "astronaut_restored.png", result.image)
     comparison = output_dir / "astronaut_compare.png"
     write_image(comparison, side_by_side(result.background, result.image))
-    return (f"{result.restored_count}/{len(result.faces)} faces restored with {pipeline.restorer.info.name}; "
-          f"wrote {output_dir / 'astronaut_restored.png'} and {comparison} (left: plain Lanczos x{DEMO_SCALE}, "
-          "right: restored)")
+    left = f" ({left_faces_note(result.left_faces)})" if result.left_faces else ""
+    return (f"{result.restored_count}/{len(result.faces)} faces restored with {pipeline.restorer.info.name}{left}; "
+            f"wrote {output_dir / 'astronaut_restored.png'} and {comparison} (left: plain Lanczos x{DEMO_SCALE}, "
+            "right: restored)")
+
+
+def left_faces_note(left: LeftFaces) -> str:
+    """The demo's words for faces its model left as they were, and what would restore them."""
+    note = (f"{left.count} face(s) left as plainly upscaled: larger than the model's {left.model_input}-px input; "
+            "`main.py restore --force` restores them anyway")
+    model = larger_model_for(left)
+    if model is not None:
+        note += f", or try a {LARGER_FACE_MODEL_INPUT}-px model: `main.py demo --model {model}`"
+    return note

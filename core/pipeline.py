@@ -25,12 +25,15 @@ from core.io import LoadedImage
 from core.models.loading import load_model
 from core.progress import CancelToken
 from core.restorer import Restorer
-from core.types import AlignedFace, FaceStatus, RestoredFace, RestoreResult
+from core.types import AlignedFace, FaceStatus, LeftFaces, RestoredFace, RestoreResult
 
 log = logging.getLogger(__name__)
 
 # A warp that shrinks the face by more than this loses detail the model cannot give back.
 MIN_WARP_SCALE = 0.999
+# The catalogue's 512-px face model (core.downloads): what holds faces that outgrow a smaller model's input.
+LARGER_FACE_MODEL = "gfpgan-1.4"
+LARGER_FACE_MODEL_INPUT = 512
 
 
 @contextmanager
@@ -66,6 +69,22 @@ def compose(result: RestoreResult, blend: float = 1.0, selected: Collection[int]
         align.paste_face(canvas, face.restored, face.matrix, result.scale, mask, blend, gray,
                          crop_size=face.crop_size)
     return canvas
+
+
+def larger_model_for(left: LeftFaces) -> str | None:
+    """A catalogue model whose larger input would take these faces without shrinking more of them, if any."""
+    return LARGER_FACE_MODEL if left.model_input < LARGER_FACE_MODEL_INPUT else None
+
+
+def left_faces_advice(left: LeftFaces) -> str:
+    """The command line's words for faces left to the background and what would restore them."""
+    text = (f"{left.count} face(s) larger than the {left.model_input}-px model input were left to the background "
+            "upscaler: add --force to restore them anyway")
+    model = larger_model_for(left)
+    if model is not None:
+        text += (f", or use a {LARGER_FACE_MODEL_INPUT}-px model such as {model} (python main.py models "
+                 f"--download {model}, then --model {model})")
+    return text
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -144,6 +163,24 @@ class FacePipeline:
             composed = compose(result, self.settings.blend, gray=image.is_gray, in_place=not keep_background)
             return dataclasses.replace(result, image=composed)
 
+    def restore_face(self, image: LoadedImage, result: RestoreResult, index: int,
+                     cancel: CancelToken | None = None) -> RestoreResult:
+        """Restore face ``index`` of ``result`` alone, whatever its size (as with force), from ``image``, the
+        photo ``result`` came from. The face's detection is reused and aligned as in ``restore``; the other
+        faces and the upscaled background are kept, so no model runs on them again."""
+        face = result.faces[index]
+        if face.status is FaceStatus.RESTORED:
+            return result
+        if result.background is result.image:
+            raise ValueError("this result was pasted in place (keep_background=False): it has no background left")
+        aligned = align.warp_face(image.rgb, face.detection, self.restorer.info.input_size or 0)
+        output = self.restorer.restore_faces([aligned.image], cancel)[0]
+        if image.is_gray:
+            output = to_gray(output)
+        faces = result.faces[:index] + (self._outcome(aligned, output),) + result.faces[index + 1:]
+        updated = dataclasses.replace(result, faces=faces)
+        return dataclasses.replace(updated, image=compose(updated, self.settings.blend, gray=image.is_gray))
+
     @staticmethod
     def _outcome(face: AlignedFace, restored: np.ndarray | None) -> RestoredFace:
         status = FaceStatus.RESTORED if restored is not None else FaceStatus.LEFT_TO_BACKGROUND
@@ -152,13 +189,9 @@ class FacePipeline:
 
     @staticmethod
     def _face_warnings(faces: tuple[RestoredFace, ...]) -> tuple[str, ...]:
-        if not faces:
-            return ("no face found: only the background was upscaled",)
-        left = sum(face.status is FaceStatus.LEFT_TO_BACKGROUND for face in faces)
-        if left:
-            return (f"{left} face(s) larger than the model input were left to the background upscaler "
-                    "(use --force to restore them anyway)",)
-        return ()
+        # faces left to the background are not a warning but data (RestoreResult.left_faces): each front
+        # end says in its own words what would restore them
+        return () if faces else ("no face found: only the background was upscaled",)
 
     def _restore_aligned(self, image: LoadedImage) -> RestoreResult:
         timings: dict[str, float] = {}

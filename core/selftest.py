@@ -132,7 +132,10 @@ def _check_restore(state: _Scratch) -> str:
     if result.image.shape != expected:
         raise SelfTestFailure(f"output is {result.image.shape}, expected {expected} (input x{SELF_TEST_SCALE})")
     if result.restored_count == 0:
-        raise SelfTestFailure(f"{len(result.faces)} face(s) found, none restored: {'; '.join(result.warnings)}")
+        from core.pipeline import left_faces_advice
+
+        notes = result.warnings + ((left_faces_advice(result.left_faces),) if result.left_faces else ())
+        raise SelfTestFailure(f"{len(result.faces)} face(s) found, none restored: {'; '.join(notes)}")
     boxes = [np.asarray(face.detection.box) * SELF_TEST_SCALE for face in result.faces
              if face.restored is not None]
     change = min(_mean_change(result.image, result.background, box) for box in boxes)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -123,6 +123,16 @@ def restore(cache: PipelineCache, settings: RestoreSettings, image: LoadedImage,
     progress(0, 0, "restoring faces")
     result = pipeline.restore(image, cancel)
     return Restoration(source=image, result=result, name=name)
+
+
+def restore_face(cache: PipelineCache, settings: RestoreSettings, restoration: Restoration, index: int,
+                 cancel: CancelToken | None = None, progress: ProgressCallback = no_progress) -> Restoration:
+    """Restore face ``index`` of ``restoration`` alone, even one larger than the model input (its detection
+    is reused; the other faces and the background are kept): "Restore this face", with no full re-run."""
+    pipeline = cache.get(settings, progress)
+    progress(0, 1, "restoring faces")
+    result = pipeline.restore_face(restoration.source, restoration.result, index, cancel)
+    return replace(restoration, result=result)
 
 
 def default_save_path(source: Path | None, folder: Path, extension: str | None = None,

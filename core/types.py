@@ -62,6 +62,16 @@ class RestoredFace:
 
 
 @dataclass(frozen=True)
+class LeftFaces:
+    """Faces left to the background upscaler because they hold more pixels than the model input (the
+    never-worse rule); ``model_input`` is that input's side in pixels. Each front end says in its own words
+    what would restore them (core.pipeline.left_faces_advice for the command line)."""
+
+    count: int
+    model_input: int
+
+
+@dataclass(frozen=True)
 class RestoreResult:
     """Everything needed to show, re-composite (other blend or face selection) and save a photo."""
 
@@ -76,3 +86,9 @@ class RestoreResult:
     @property
     def restored_count(self) -> int:
         return sum(face.status is FaceStatus.RESTORED for face in self.faces)
+
+    @property
+    def left_faces(self) -> LeftFaces | None:
+        """The faces left to the background, or None when every face found was restored."""
+        left = [face for face in self.faces if face.status is FaceStatus.LEFT_TO_BACKGROUND]
+        return LeftFaces(len(left), left[0].crop_size) if left else None

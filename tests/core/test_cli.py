@@ -165,6 +165,26 @@ def test_demo_with_a_model_writes_result_and_comparison(tmp_path: Path, tiny_mod
     assert "1/1 faces restored" in capsys.readouterr().out
 
 
+def test_faces_larger_than_the_model_are_explained_and_force_restores_them(tmp_path: Path, astronaut, capsys):
+    small = make_model_file(tmp_path / "small.safetensors", input_size=64)
+    photo = _save(tmp_path / "in" / "astronaut.png", astronaut)
+    assert main(["restore", "-i", str(photo), "-o", str(tmp_path / "plain"), "--model", str(small)]) == 0
+    out = capsys.readouterr().out
+    assert "0/1 faces restored" in out and "larger than the 64-px model input" in out
+    assert "--force" in out and "gfpgan-1.4" in out
+    assert main(["restore", "-i", str(photo), "-o", str(tmp_path / "forced"), "--model", str(small), "--force"]) == 0
+    out = capsys.readouterr().out
+    assert "1/1 faces restored" in out and "--force" not in out
+
+
+def test_the_demo_says_what_would_restore_a_face_it_left(tmp_path: Path, capsys) -> None:
+    tiny_input = make_model_file(tmp_path / "tiny-input.safetensors", input_size=16)
+    assert main(["demo", "-o", str(tmp_path / "demo"), "--model", str(tiny_input)]) == 0
+    out = capsys.readouterr().out
+    assert "0/1 faces restored" in out and "16-px input" in out and "--force" in out
+    assert "main.py demo --model gfpgan-1.4" in out
+
+
 def test_models_lists_installed_models_and_unusable_files(tmp_path: Path, capsys) -> None:
     import os
 

@@ -9,8 +9,8 @@ import pytest
 
 from core.config import RestoreSettings
 from core.io import LoadedImage
-from core.pipeline import FacePipeline, compose
-from core.types import FaceStatus
+from core.pipeline import FacePipeline, compose, left_faces_advice
+from core.types import FaceStatus, LeftFaces
 from tests.conftest import make_model_file
 
 
@@ -51,9 +51,43 @@ def test_a_face_larger_than_the_model_input_is_left_to_the_background(tmp_path: 
     assert [face.status for face in result.faces] == [FaceStatus.LEFT_TO_BACKGROUND]
     assert result.faces[0].warp_scale < 1
     assert np.array_equal(result.image, result.background)
-    assert any("left to the background" in warning for warning in result.warnings)
+    assert result.left_faces == LeftFaces(count=1, model_input=64)
+    advice = left_faces_advice(result.left_faces)
+    assert "--force" in advice and "64-px" in advice and "gfpgan-1.4" in advice
     forced = FacePipeline(RestoreSettings(scale=2, model=str(small_model), force_small_model=True))
-    assert forced.restore(_loaded(astronaut)).restored_count == 1
+    forced_result = forced.restore(_loaded(astronaut))
+    assert forced_result.restored_count == 1 and forced_result.left_faces is None
+    rows, cols = _face_region(forced_result)
+    assert np.abs(forced_result.image.astype(int) - forced_result.background)[rows, cols].max() > 8
+
+
+def test_a_512_px_model_is_not_told_to_use_a_512_px_model() -> None:
+    advice = left_faces_advice(LeftFaces(count=2, model_input=512))
+    assert advice.startswith("2 face(s)") and "--force" in advice and "gfpgan" not in advice
+
+
+def test_restoring_one_left_face_touches_only_that_face(tmp_path: Path, astronaut: np.ndarray,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    small_model = make_model_file(tmp_path / "small.safetensors", input_size=64)
+    two_faces = _loaded(np.ascontiguousarray(np.concatenate([astronaut, astronaut[:, ::-1]], axis=1)))
+    pipeline = FacePipeline(RestoreSettings(scale=2, model=str(small_model)))
+    result = pipeline.restore(two_faces)
+    assert result.left_faces == LeftFaces(count=2, model_input=64)
+    right = max(range(2), key=lambda i: result.faces[i].detection.box[0])
+    monkeypatch.setattr(pipeline.detector, "detect", lambda image: pytest.fail("the detection is reused"))
+
+    single = pipeline.restore_face(two_faces, result, right)
+
+    assert [face.status for face in single.faces].count(FaceStatus.RESTORED) == 1
+    assert single.faces[right].status is FaceStatus.RESTORED and single.left_faces == LeftFaces(1, 64)
+    assert single.background is result.background  # the background is not upscaled again
+    changed = np.abs(single.image.astype(int) - single.background).max(axis=2) > 8
+    width = single.image.shape[1]
+    assert changed[:, width // 2:].any() and not changed[:, :width // 2].any()  # only the chosen face
+    forced = FacePipeline(RestoreSettings(scale=2, model=str(small_model), force_small_model=True),
+                          restorer=pipeline.restorer).restore(two_faces)
+    assert np.array_equal(single.faces[right].restored, forced.faces[right].restored)  # as a forced full run
+    assert pipeline.restore_face(two_faces, single, right) is single  # a restored face is not run again
 
 
 def test_compose_without_inference_honours_blend_and_selection(tiny_model: Path, astronaut, monkeypatch) -> None:

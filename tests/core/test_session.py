@@ -76,6 +76,22 @@ def test_composite_pastes_only_selected_faces(tmp_path: Path, astronaut: np.ndar
     assert np.array_equal(restoration.composite(0.0), background)
 
 
+def test_restore_this_face_restores_a_left_face_with_the_warm_model(tmp_path: Path, astronaut: np.ndarray) -> None:
+    model = str(make_model_file(tmp_path / "small.safetensors", input_size=64))
+    cache, settings = PipelineCache(), RestoreSettings(model=model, scale=1, device="cpu")
+    restoration = session.restore(cache, settings, _loaded(astronaut), "astronaut")
+    restorer = cache.pipeline.restorer
+    assert restoration.restorable == frozenset() and restoration.result.left_faces.count == 1
+
+    single = session.restore_face(cache, settings, restoration, 0)
+
+    assert cache.pipeline.restorer is restorer  # no model loaded again
+    assert single.restorable == {0} and single.name == "astronaut" and single.source is restoration.source
+    assert single.result.left_faces is None
+    x0, y0, x1, y1 = single.face_box(0, margin=0.0)
+    assert not np.array_equal(single.composite(1.0)[y0:y1, x0:x1], restoration.result.background[y0:y1, x0:x1])
+
+
 def test_default_save_name_never_is_the_original(tmp_path: Path) -> None:
     assert default_save_path(tmp_path / "a.JPEG", tmp_path) == tmp_path / "a_restored.jpg"
     assert default_save_path(tmp_path / "b.gif", tmp_path) == tmp_path / "b_restored.png"
