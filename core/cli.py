@@ -76,8 +76,11 @@ def _add_restore(commands: argparse._SubParsersAction) -> None:
 
 def _add_models(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("models", help="list installed models, fetch optional weights, set the default")
-    p.add_argument("--download", metavar="NAME", help="fetch optional weights (retinaface, retinaface-mobile, "
-                   "parsenet) into the user model folder; VGG19 comes with `train --download-vgg`")
+    p.add_argument("--download", metavar="NAME", help="fetch a catalogue model (gfpgan-1.4, codeformer, "
+                   "realesrgan-x4plus, realesr-general-x4v3; see --available) or optional weights (retinaface, "
+                   "retinaface-mobile, parsenet) into the user model folder; VGG19 comes with `train --download-vgg`")
+    p.add_argument("--available", action="store_true",
+                   help="list the catalogue of official models and say which are installed")
     p.add_argument("--set-default", metavar="NAME_OR_PATH", help="make this model the default")
     p.set_defaults(func=run_models)
 
@@ -193,11 +196,9 @@ def run_models(args: argparse.Namespace) -> int:
     from core.paths import shipped_weights_dir, user_models_dir
 
     if args.download:
-        from core.downloads import KNOWN_WEIGHTS, fetch_weights
-
-        if args.download not in KNOWN_WEIGHTS:
-            raise FaceSRError(None, f"unknown weights {args.download!r}; choose from {', '.join(KNOWN_WEIGHTS)}")
-        print(f"downloaded {fetch_weights(args.download)}")
+        return download_weights(args.download)
+    if args.available:
+        print_catalogue()
         return EXIT_OK
     if args.set_default:
         print(f"default model: {set_default_model(args.set_default)}")
@@ -212,6 +213,43 @@ def run_models(args: argparse.Namespace) -> int:
         print(f"  {entry.name:<24} {entry.arch:<14} {entry.kind:<4} x{entry.scale}  {size:<10} "
               f"{entry.parameters / 1e6:6.2f}M params{licence}")
     return EXIT_OK
+
+
+def download_weights(name: str) -> int:
+    """`models --download NAME`: the licence first, then the download with a tqdm bar; exit 1 when it fails."""
+    from core.downloads import CATALOGUE, KNOWN_WEIGHTS, DownloadError, fetch_weights, format_bytes, weights_info, \
+        weights_path
+
+    if name not in CATALOGUE and name not in KNOWN_WEIGHTS:
+        raise FaceSRError(None, f"unknown model {name!r}; choose from {', '.join([*CATALOGUE, *KNOWN_WEIGHTS])}")
+    info, target = weights_info(name), weights_path(name)
+    if target.is_file():
+        print(f"{name} is already installed: {target} (delete that file to download it again)")
+        return EXIT_OK
+    size = format_bytes(info.display_size) if info.display_size else "size unknown"
+    print(f"{name}: {info.description}, {'' if info.size else 'about '}{size}\n"
+          f"licence: {info.licence}\nfrom {info.url}\nto   {target}")
+    try:
+        print(f"downloaded {fetch_weights(name)} (SHA-256 checked)")
+    except DownloadError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def print_catalogue() -> None:
+    """`models --available`: the official models, whether each is installed, and how to get it."""
+    from core.downloads import catalogue_entries, format_bytes
+
+    print("official models (download with `python main.py models --download NAME`):")
+    for entry in catalogue_entries():
+        info = entry.info
+        size = ("" if info.size else "~") + format_bytes(info.display_size or 0)
+        state = f"installed: {entry.path}" if entry.installed else "not downloaded"
+        kind = "face" if info.kind == "face" else "background"
+        print(f"  {info.name:<22} {kind:<10} {size:>8}  {state}\n"
+              f"  {'':<22} {info.description}; good for {info.good_at}\n"
+              f"  {'':<22} licence: {info.licence}")
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -281,6 +319,28 @@ def run_train(args: argparse.Namespace) -> int:
               f"continue with: python main.py train --resume {result.run_dir}")
     else:
         print(f"finished {result.step} steps in {result.run_dir}{best}")
+    return EXIT_OK
+
+
+def run_train_features(args: argparse.Namespace) -> int:
+    """Exit 0 with the network written, 1 on a training error, 2 on bad flags."""
+    from core.training.commands import UsageError, feature_config_from_args
+    from core.training.features import train_features
+
+    try:
+        config = feature_config_from_args(args)
+        token = CancelToken()
+        with graceful_stop(token):
+            result = train_features(config, cancel=token)
+    except UsageError as error:
+        print(f"main.py train-features: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except FaceSRError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"wrote {result.path}: {result.steps} steps in {result.seconds / 60:.1f} min on {result.train_faces} "
+          f"faces; held-out ({result.val_faces} faces): gender {result.gender_accuracy:.1%}, "
+          f"race {result.race_accuracy:.1%}, age error {result.age_mae_years:.1f} years")
     return EXIT_OK
 
 

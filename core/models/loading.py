@@ -108,8 +108,28 @@ def resolve_model(name_or_path: str | Path | None) -> Path:
     for path in find_model_files():
         if path.stem == str(name_or_path) or path.name == str(name_or_path):
             return path
+    catalogued = _catalogue_file(str(name_or_path))
+    if catalogued is not None:
+        return catalogued
     known = ", ".join(p.stem for p in find_model_files()) or "none installed"
     raise ModelError(candidate, f"no such model file or model name (known models: {known})")
+
+
+def _catalogue_file(name: str) -> Path | None:
+    """The file of the catalogue model ``name`` (``codeformer``, ``gfpgan-1.4``), None for other names;
+    a ModelError saying how to get it when it is not downloaded (it is never downloaded unasked)."""
+    from core.downloads import catalogue_match, installed_path
+
+    info = catalogue_match(name)
+    if info is None:
+        return None
+    path = installed_path(info)
+    if path is not None:
+        return path
+    size = f"about {info.display_size / 1e6:.0f} MB" if info.display_size else "size unknown"
+    raise ModelError(user_models_dir() / info.filename,
+                     f"{info.name} is not downloaded yet ({size}, licence: {info.licence}). Get it with "
+                     f"`python main.py models --download {info.name}` or in the window with Tools > Models")
 
 
 def default_model_path() -> Path:
