@@ -1,7 +1,8 @@
 """The strip under the before/after view: one entry per detected face, with a checkbox.
 
 Unticking a face only changes which faces the Restore tab pastes (core.pipeline.compose); the model
-is never run again for it.
+is never run again for it. A face left to the background (larger than the model input) says so in its
+entry, with a "Restore this face" button that asks the tab to restore that face alone.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPixmap
-from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
+                               QWidget)
 
 from core.session import Restoration
 from core.types import FaceStatus
@@ -17,6 +19,7 @@ from gui.i18n import fill
 from gui.qimage import to_qpixmap
 
 THUMB_PX = 88
+STRIP_MARGIN_PX = 64  # checkbox row, frame and scroll bar under the thumbnails
 
 
 def _thumbnail(image: np.ndarray, box: tuple[int, int, int, int]) -> QPixmap:
@@ -33,13 +36,15 @@ class FaceEntry(QFrame):
 
     toggled = Signal(int, bool)
     activated = Signal(int)
+    restore_requested = Signal(int)
 
     def __init__(self, index: int, before: QPixmap, after: QPixmap, restorable: bool, score: float,
-                 parent: QWidget | None = None) -> None:
+                 model_input: int = 0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.index = index
         self.restorable = restorable
         self.score = score
+        self.model_input = model_input  # px; why a face that is not restorable was left
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.before_label, self.after_label = QLabel(), QLabel()
         self.before_label.setPixmap(before)
@@ -55,6 +60,15 @@ class FaceEntry(QFrame):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(thumbs)
         layout.addWidget(self.checkbox)
+        self.reason_label: QLabel | None = None
+        self.restore_button: QPushButton | None = None
+        if not restorable:
+            self.reason_label = QLabel()
+            self.reason_label.setWordWrap(True)
+            self.restore_button = QPushButton()
+            self.restore_button.clicked.connect(lambda: self.restore_requested.emit(self.index))
+            layout.addWidget(self.reason_label)
+            layout.addWidget(self.restore_button)
         self.retranslate()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -73,6 +87,13 @@ class FaceEntry(QFrame):
         else:
             self.checkbox.setToolTip(self.tr("This face is larger than the model's input, so it was upscaled "
                                              "with the background instead of being restored"))
+            self.reason_label.setText(fill(self.tr("Upscaled only: larger than the %1-px model"), self.model_input))
+            self.reason_label.setToolTip(self.tr(
+                "Restoring it would first shrink it to the model's face size, which can lose detail. Restore it "
+                "anyway with the button, or use a model with a larger input"))
+            self.restore_button.setText(self.tr("Restore this face"))
+            self.restore_button.setToolTip(self.tr("Restore this face alone, shrunk to the model's input; the "
+                                                   "other faces are kept as they are"))
         for label, text in ((self.before_label, self.tr("Before")), (self.after_label, self.tr("After"))):
             label.setToolTip(fill(self.tr("%1: click to zoom the view to this face"), text))
 
@@ -82,6 +103,7 @@ class FaceStrip(QScrollArea):
 
     selection_changed = Signal(frozenset)
     face_activated = Signal(int)
+    restore_requested = Signal(int)  # "Restore this face" on a face left to the background
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,12 +117,13 @@ class FaceStrip(QScrollArea):
         self.setWidget(self._inner)
         self.setWidgetResizable(True)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFixedHeight(THUMB_PX + 64)
+        self.setFixedHeight(THUMB_PX + STRIP_MARGIN_PX)
         self._has_result = False
         self.retranslate()
 
-    def set_restoration(self, restoration: Restoration | None) -> None:
-        """Show the faces of ``restoration`` (all restorable ones ticked), or nothing for None."""
+    def set_restoration(self, restoration: Restoration | None, selected: frozenset[int] | None = None) -> None:
+        """Show the faces of ``restoration`` (the restorable ones in ``selected`` ticked, all when None), or
+        nothing for None."""
         for entry in self.entries:
             self._row.removeWidget(entry)
             entry.deleteLater()
@@ -111,12 +134,27 @@ class FaceStrip(QScrollArea):
             for index, face in enumerate(result.faces):
                 box = restoration.face_box(index)
                 entry = FaceEntry(index, _thumbnail(result.background, box), _thumbnail(result.image, box),
-                                  face.status is FaceStatus.RESTORED, face.detection.score)
+                                  face.status is FaceStatus.RESTORED, face.detection.score, face.crop_size)
+                if selected is not None and entry.restorable:
+                    entry.checkbox.setChecked(index in selected)
                 entry.toggled.connect(self._entry_toggled)
                 entry.activated.connect(self.face_activated)
+                entry.restore_requested.connect(self.restore_requested)
                 self._row.insertWidget(self._row.count() - 1, entry)
                 self.entries.append(entry)
         self._update_empty_label()
+        self._fit_height()
+
+    def set_restore_enabled(self, enabled: bool) -> None:
+        """"Restore this face" buttons are off while the model is busy with something else."""
+        for entry in self.entries:
+            if entry.restore_button is not None:
+                entry.restore_button.setEnabled(enabled)
+
+    def _fit_height(self) -> None:
+        # the strip grows only while an entry needs its reason line and button
+        chrome = self.horizontalScrollBar().sizeHint().height() + 2 * self.frameWidth()
+        self.setFixedHeight(max(THUMB_PX + STRIP_MARGIN_PX, self._inner.sizeHint().height() + chrome))
 
     def selected(self) -> frozenset[int]:
         return frozenset(entry.index for entry in self.entries if entry.checkbox.isChecked())
@@ -141,4 +179,5 @@ class FaceStrip(QScrollArea):
         for entry in self.entries:
             entry.retranslate()
         self._update_empty_label()
+        self._fit_height()  # another language, other line breaks
         self.setToolTip(self.tr("Each detected face before and after; untick a face to keep its original"))

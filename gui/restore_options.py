@@ -1,4 +1,4 @@
-"""The Restore tab's option panel: model, upscale, blend, fidelity, detector, background, device.
+"""The Restore tab's option panel: model, upscale, blend, fidelity, detector, background, device, force.
 
 It only shows and edits options; running anything is the tab's business. ``settings()`` turns the
 widgets into a validated core RestoreSettings.
@@ -6,10 +6,11 @@ widgets into a validated core RestoreSettings.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
                                QWidget)
 
 from core.config import DETECTORS, SCALES, DetectSettings, RestoreSettings
@@ -58,6 +59,7 @@ class RestoreOptions(QWidget):
         self.device_combo = QComboBox()
         for device in ("auto", "cpu") + (("cuda",) if cuda_available() else ()):
             self.device_combo.addItem(device, device)
+        self.force_check = QCheckBox()  # the command line's --force
         self.labels = {name: QLabel() for name in
                        ("model", "scale", "blend", "fidelity", "detector", "background", "device")}
         self._layout_widgets()
@@ -85,6 +87,7 @@ class RestoreOptions(QWidget):
                 ("device", self.device_combo)]
         for name, field in rows:
             form.addRow(self.labels[name], field)
+        form.addRow(self.force_check)
         for name, buddy in (("model", self.model_combo), ("scale", self.scale_combo), ("blend", self.blend_slider),
                             ("fidelity", self.fidelity_slider), ("detector", self.detector_combo),
                             ("background", self.background_combo), ("device", self.device_combo)):
@@ -109,6 +112,7 @@ class RestoreOptions(QWidget):
         self.detector_combo.currentIndexChanged.connect(self._detector_chosen)
         self.background_combo.activated.connect(self._background_chosen)
         self.device_combo.currentIndexChanged.connect(self._inference_option)
+        self.force_check.toggled.connect(self._inference_option)
 
     # --- values ----------------------------------------------------------------------------------
 
@@ -118,7 +122,8 @@ class RestoreOptions(QWidget):
             scale=int(self.scale_combo.currentData()), model=self.model_combo.currentData() or None,
             detect=DetectSettings(detector=str(self.detector_combo.currentData())),
             blend=self.blend(), fidelity=self.fidelity_slider.value() / 100,
-            bg_model=self.background_combo.currentData() or None, device=str(self.device_combo.currentData()))
+            bg_model=self.background_combo.currentData() or None, device=str(self.device_combo.currentData()),
+            force_small_model=self.force_check.isChecked())
 
     def blend(self) -> float:
         return self.blend_slider.value() / 100
@@ -130,16 +135,17 @@ class RestoreOptions(QWidget):
         """Show ``settings`` (models are chosen once known, in ``set_models``) without emitting changes."""
         self._wanted_model, self._wanted_background = settings.model, settings.bg_model
         for widget in (self.scale_combo, self.blend_slider, self.fidelity_slider, self.detector_combo,
-                       self.device_combo):
+                       self.device_combo, self.force_check):
             widget.blockSignals(True)
         self.scale_combo.setCurrentIndex(max(0, self.scale_combo.findData(settings.scale)))
         self.blend_slider.setValue(round(settings.blend * 100))
         self.fidelity_slider.setValue(round(settings.fidelity * 100))
         self.detector_combo.setCurrentIndex(max(0, self.detector_combo.findData(settings.detect.detector)))
         self.device_combo.setCurrentIndex(max(0, self.device_combo.findData(settings.device)))
+        self.force_check.setChecked(settings.force_small_model)
         self._previous_detector = str(self.detector_combo.currentData())
         for widget in (self.scale_combo, self.blend_slider, self.fidelity_slider, self.detector_combo,
-                       self.device_combo):
+                       self.device_combo, self.force_check):
             widget.blockSignals(False)
         self._show_values()
 
@@ -182,7 +188,7 @@ class RestoreOptions(QWidget):
     def set_inference_enabled(self, enabled: bool) -> None:
         """Options that need the model are locked while it runs; blend stays live."""
         for widget in (self.model_combo, self.models_button, self.scale_combo, self.detector_combo,
-                       self.background_combo, self.device_combo):
+                       self.background_combo, self.device_combo, self.force_check):
             widget.setEnabled(enabled)
         self.model_combo.setEnabled(enabled and bool(self._infos) and self.model_combo.currentData() is not None)
         self._update_fidelity(enabled)
@@ -288,3 +294,11 @@ class RestoreOptions(QWidget):
         for index in range(self.device_combo.count()):
             self.device_combo.setItemText(index, device_texts[self.device_combo.itemData(index)])
         self.device_combo.setToolTip(self.tr("Where the model runs; Automatic uses the GPU when there is one"))
+        self.force_check.setText(self.tr("Also restore lar&ger faces"))
+        self.force_check.setToolTip(self.tr(
+            "Also restore faces larger than the model input. They must be shrunk to the model's face size first, "
+            "which can lose detail; unticked, they are upscaled with the background instead"))
+
+    def force_text(self) -> str:
+        """The force option's visible text without its mnemonic, for messages that name it."""
+        return re.sub(r"\(&(\w)\)", "", self.force_check.text()).replace("&", "")  # "(&G)" in Chinese

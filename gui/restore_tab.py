@@ -25,6 +25,7 @@ from core.downloads import fetch_weights, weights_info, weights_path
 from core.errors import FaceSRError
 from core.io import IMAGE_EXTENSIONS, LoadedImage, read_image, write_image
 from core.models.loading import default_model_path, describe_models
+from core.pipeline import LARGER_FACE_MODEL_INPUT, larger_model_for
 from core.progress import CancelToken, ProgressCallback
 from core.session import PipelineCache, Restoration
 from gui import settings as stored
@@ -174,6 +175,7 @@ class RestoreTab(QWidget):
         self.options.manage_models.connect(self.manage_models)
         self.faces.selection_changed.connect(self._schedule_recompose)
         self.faces.face_activated.connect(self.zoom_to_face)
+        self.faces.restore_requested.connect(self.restore_face)
         self._recompose_timer.timeout.connect(self.recompose)
 
     # --- opening ---------------------------------------------------------------------------------
@@ -281,8 +283,42 @@ class RestoreTab(QWidget):
         times = " · ".join(fill(self.tr("%1 %2 s"), names[stage], f"{result.timings[stage]:.2f}")
                            for stage in STAGES if stage in result.timings)
         faces = fill(self.tr("%1: %2 face(s) found, %3 restored"), restoration.name, len(result.faces),
-                     result.restored_count)
+                     result.restored_count) + self._left_faces_text(restoration)
         return f"{faces} · {times}" if times else faces
+
+    def _left_faces_text(self, restoration: Restoration) -> str:
+        """What was left to the background and what would restore it (empty when nothing was left)."""
+        left = restoration.result.left_faces
+        if left is None:
+            return ""
+        model = larger_model_for(left)
+        if model is None:
+            return fill(self.tr(": %1 larger than the %2-px model; tick \u201c%3\u201d or press "
+                                "\u201cRestore this face\u201d"), left.count, left.model_input,
+                        self.options.force_text())
+        return fill(self.tr(": %1 larger than the %2-px model; tick \u201c%3\u201d or use a %4-px model such as %5"),
+                    left.count, left.model_input, self.options.force_text(), LARGER_FACE_MODEL_INPUT, model)
+
+    def restore_face(self, index: int) -> None:
+        """"Restore this face": restore face ``index`` alone with the warm model, no full re-run."""
+        if self.restoration is None or self.runner.busy or not 0 <= index < self.restoration.face_count:
+            return
+        restoration, settings, cache = self.restoration, self.options.settings(), self.cache
+        selected = self.faces.selected() | {index}
+
+        def job(cancel: CancelToken, progress: ProgressCallback) -> Restoration:
+            return session.restore_face(cache, settings, restoration, index, cancel, progress)
+
+        self._start("restore", job, lambda single: self._face_restored(single, restoration, selected),
+                    fill(self.tr("Restoring face %1…"), index + 1))
+
+    def _face_restored(self, single: Restoration, before: Restoration, selected: frozenset[int]) -> None:
+        if self.restoration is not before:  # another photo or another run came meanwhile
+            return
+        self.restoration = single
+        self.faces.set_restoration(single, selected)
+        self.message.emit(self.summary(single))
+        self.recompose()  # the current blend and face choices, the new face included
 
     def zoom_to_face(self, index: int) -> None:
         if self.restoration is not None and 0 <= index < self.restoration.face_count:
@@ -554,6 +590,7 @@ class RestoreTab(QWidget):
         self.restore_button.setEnabled(not busy and self.current >= 0)
         self.save_action.setEnabled(has_result and not busy)
         self.save_as_action.setEnabled(has_result and not busy)
+        self.faces.set_restore_enabled(not busy)
         self.previous_action.setEnabled(self.current > 0)
         self.next_action.setEnabled(0 <= self.current < len(self.sources) - 1)
         self.image_combo.setVisible(len(self.sources) > 1)

@@ -42,6 +42,13 @@ def _number(key: str, default: float, low: float, high: float) -> float:
     return value if low <= value <= high else default
 
 
+def _flag(key: str, default: bool) -> bool:
+    value = _store().value(key, default)
+    if isinstance(value, bool):
+        return value
+    return {"true": True, "false": False}.get(str(value).lower(), default)  # INI files store text
+
+
 # --- folders -------------------------------------------------------------------------------------
 
 def folder(kind: str) -> Path:
@@ -107,6 +114,7 @@ def restore_settings() -> RestoreSettings:
         fidelity=_number(RESTORE_PREFIX + "fidelity", defaults.fidelity, 0.0, 1.0),
         bg_model=_text(RESTORE_PREFIX + "bg_model") or None,
         device=device if device in ("auto", "cpu", "cuda") else defaults.device,
+        force_small_model=_flag(RESTORE_PREFIX + "force", defaults.force_small_model),
     )
 
 
@@ -114,7 +122,7 @@ def save_restore_settings(settings: RestoreSettings) -> None:
     store = _store()
     values = {"scale": settings.scale, "model": settings.model or "", "detector": settings.detect.detector,
               "blend": settings.blend, "fidelity": settings.fidelity, "bg_model": settings.bg_model or "",
-              "device": settings.device}
+              "device": settings.device, "force": settings.force_small_model}
     for key, value in values.items():
         store.setValue(RESTORE_PREFIX + key, value)
 

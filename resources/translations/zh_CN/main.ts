@@ -63,6 +63,22 @@
     <context>
         <name>FaceEntry</name>
         <message>
+            <source>Upscaled only: larger than the %1-px model</source>
+            <translation>仅放大：大于 %1 像素的模型输入</translation>
+        </message>
+        <message>
+            <source>Restoring it would first shrink it to the model's face size, which can lose detail. Restore it anyway with the button, or use a model with a larger input</source>
+            <translation>修复前需先把它缩小到模型的人脸尺寸，可能损失细节。可用此按钮仍然修复，或改用输入更大的模型</translation>
+        </message>
+        <message>
+            <source>Restore this face</source>
+            <translation>修复这张脸</translation>
+        </message>
+        <message>
+            <source>Restore this face alone, shrunk to the model's input; the other faces are kept as they are</source>
+            <translation>只修复这张脸（缩小到模型的输入尺寸）；其他人脸保持不变</translation>
+        </message>
+        <message>
             <source>Face &amp;%1</source>
             <translation>人脸 &amp;%1</translation>
         </message>
@@ -367,6 +383,14 @@
     <context>
         <name>RestoreOptions</name>
         <message>
+            <source>Also restore lar&amp;ger faces</source>
+            <translation>也修复较大的人脸(&amp;G)</translation>
+        </message>
+        <message>
+            <source>Also restore faces larger than the model input. They must be shrunk to the model's face size first, which can lose detail; unticked, they are upscaled with the background instead</source>
+            <translation>也修复大于模型输入的人脸。这些人脸需先缩小到模型的人脸尺寸，可能损失细节；不勾选时，它们随背景一起放大</translation>
+        </message>
+        <message>
             <source>Background super-resolution model</source>
             <translation>背景超分辨率模型</translation>
         </message>
@@ -485,6 +509,18 @@
     </context>
     <context>
         <name>RestoreTab</name>
+        <message>
+            <source>: %1 larger than the %2-px model; tick “%3” or press “Restore this face”</source>
+            <translation>：%1 张大于 %2 像素的模型输入；勾选“%3”或点击“修复这张脸”</translation>
+        </message>
+        <message>
+            <source>: %1 larger than the %2-px model; tick “%3” or use a %4-px model such as %5</source>
+            <translation>：%1 张大于 %2 像素的模型输入；勾选“%3”，或使用 %4 像素的模型，例如 %5</translation>
+        </message>
+        <message>
+            <source>Restoring face %1…</source>
+            <translation>正在修复人脸 %1…</translation>
+        </message>
         <message>
             <source>Open photos</source>
             <translation>打开照片</translation>
