@@ -2,8 +2,9 @@
 
 Reading accepts what cameras, phones and scanners produce (EXIF rotation, 16-bit, grayscale, CMYK,
 palette and alpha transparency, animations) and refuses everything else with a short message that
-names the file and the cause. Writing is atomic: a failed write never leaves a half-written file and
-never damages an existing one.
+names the file and the cause. Writing is atomic and verified: the encoded bytes go to a temporary
+file whose every write error counts, which is synced and checked for length, and only then renamed
+over the target; a failed write (a full disk) never leaves a half-written file or damages an old one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import os
 import stat
 import tempfile
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,7 +23,7 @@ import cv2
 import numpy as np
 from PIL import ExifTags, Image, ImageFile, UnidentifiedImageError
 
-from core.atomic import atomic_output, is_temporary
+from core.atomic import atomic_file, is_temporary
 from core.config import DEFAULT_MAX_PIXELS
 from core.errors import ImageReadError, ImageWriteError
 
@@ -262,12 +264,54 @@ def write_image(path: str | Path, rgb: np.ndarray, alpha: np.ndarray | None = No
     img = Image.fromarray(np.ascontiguousarray(rgb if alpha is None else np.dstack([rgb, alpha])))
     _make_folder(path.parent, report_as=path)
     try:
-        with atomic_output(path) as temporary:
-            img.save(temporary, format=fmt, **_save_options(fmt, quality))
+        with atomic_file(path) as stream:  # verified (errors, fsync, size) before it is renamed into place
+            img.save(stream, format=fmt, **_save_options(fmt, quality))
     except OSError as exc:
         raise ImageWriteError(path, _os_cause(exc)) from None
     logger.debug("wrote %s", path)
     return path
+
+
+def is_complete_image(path: str | Path) -> bool:
+    """True when ``path`` holds a whole image in a format we read: decodable to its last byte.
+
+    For telling a finished result from one cut off by a full disk or a crash. Cheaper than a full
+    read: a PNG has its chunks' checksums checked up to the end marker without inflating the pixels,
+    and a JPEG is decoded at 1/8 scale (which still reads every byte of it).
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warns about what it then fails on anyway (cut EXIF)
+            with Image.open(path, formats=_PIL_FORMATS) as img:
+                if img.format == "PNG":
+                    img.verify()
+                    if not _ends_with(path, _PNG_END):  # verify() forgives a cut in the end marker's checksum
+                        return False
+                else:
+                    if img.format == "JPEG":
+                        img.draft("RGB", (max(1, img.width // 8), max(1, img.height // 8)))
+                    img.load()
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, MemoryError) as exc:
+        logger.debug("%s is not a complete image: %r", path, exc)
+        return False
+    return True
+
+
+_PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the empty IEND chunk and its CRC
+
+
+def _ends_with(path: str | Path, tail: bytes) -> bool:
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        if handle.tell() < len(tail):
+            return False
+        handle.seek(-len(tail), os.SEEK_END)
+        return handle.read() == tail
+
+
+def max_side(suffix: str) -> int | None:
+    """The largest width or height that the format of ``suffix`` can hold, or None when it has no limit."""
+    return _MAX_SIDE.get(_WRITE_FORMATS.get(suffix.lower(), ""))
 
 
 def _check_pixels(rgb: np.ndarray, alpha: np.ndarray | None) -> None:
@@ -301,15 +345,28 @@ def scan_images(folder: str | Path, recursive: bool = False) -> list[Path]:
         raise ImageReadError(folder, cause)
     try:
         if not recursive:
-            return sorted(Path(e.path) for e in os.scandir(folder) if e.is_file() and _is_input_image(e))
+            with os.scandir(folder) as entries:
+                return sorted(Path(e.path) for e in entries if _is_listed_file(e) and _is_input_image(e))
         found: list[Path] = []
         for root, dirs, _files in os.walk(folder, onerror=_log_walk_error):
             dirs[:] = [name for name in dirs if not name.startswith(".")]
             with os.scandir(root) as entries:
-                found.extend(Path(e.path) for e in entries if e.is_file() and _is_input_image(e))
+                found.extend(Path(e.path) for e in entries if _is_listed_file(e) and _is_input_image(e))
         return sorted(found)
     except OSError as exc:
         raise ImageReadError(folder, f"cannot list the folder: {_os_cause(exc)}") from None
+
+
+def _is_listed_file(entry: os.DirEntry[str]) -> bool:
+    """A file, or a symbolic link that leads to no file or folder (a loop, a missing target).
+
+    Such a link named like an image is listed so that it fails as one file with its cause; following
+    it must not raise here, where an error would stop the listing of the whole folder.
+    """
+    try:
+        return entry.is_file() or (entry.is_symlink() and not entry.is_dir())
+    except OSError:  # ELOOP, EACCES: the link cannot be followed
+        return True
 
 
 def _is_input_image(entry: os.DirEntry[str]) -> bool:
@@ -317,7 +374,11 @@ def _is_input_image(entry: os.DirEntry[str]) -> bool:
     if path.suffix.lower() not in IMAGE_EXTENSIONS or entry.name.startswith(".") or is_temporary(path):
         return False
     if os.name == "nt":  # Windows marks hidden files with an attribute rather than a leading dot
-        return not getattr(entry.stat(), "st_file_attributes", 0) & getattr(stat, "FILE_ATTRIBUTE_HIDDEN", 0)
+        try:
+            attributes = getattr(entry.stat(), "st_file_attributes", 0)
+        except OSError:
+            return True  # cannot be read: listed, so that it fails with its cause
+        return not attributes & getattr(stat, "FILE_ATTRIBUTE_HIDDEN", 0)
     return True
 
 
@@ -358,6 +419,7 @@ _ERRNO_CAUSES = {
     errno.ENOTDIR: "a part of the path is a file, not a folder",
     errno.EISDIR: "it is a folder, not a file",
     errno.ENAMETOOLONG: "the name is too long",
+    errno.ELOOP: "a symbolic link that leads back to itself (a loop)",
 }
 
 

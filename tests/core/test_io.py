@@ -5,24 +5,33 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import shutil
+import stat
+import subprocess
+import sys
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import cv2
 import numpy as np
 import pytest
 from PIL import ExifTags, Image, ImageFile, ImageOps
 
+from core import atomic
 from core.errors import ImageReadError, ImageWriteError
 from core.io import (
     IMAGE_EXTENSIONS,
     LoadedImage,
     decode_image,
     ensure_writable_folder,
+    is_complete_image,
     read_image,
     scan_images,
     write_image,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 
@@ -378,8 +387,8 @@ def test_read_only_folder(tmp_path: Path) -> None:
 
 
 def _failing_save(error: BaseException):  # type: ignore[no-untyped-def]
-    def save(self: Image.Image, fp: Path, *args: object, **kwargs: object) -> None:
-        Path(fp).write_bytes(b"half an image")  # something reached the disk before the failure
+    def save(self: Image.Image, fp: BinaryIO, *args: object, **kwargs: object) -> None:
+        fp.write(b"half an image")  # something reached the disk before the failure
         raise error
 
     return save
@@ -441,3 +450,167 @@ def test_scan_bad_folder(tmp_path: Path) -> None:
 
 def test_image_extensions() -> None:
     assert {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"} == IMAGE_EXTENSIONS
+
+
+# --- issue 13: verified writes, modes, names, leftovers ---------------------------------------------
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A real 256 KiB tmpfs (as root where mounting is allowed); skipped elsewhere, where the fake
+    writers below cover the same checks."""
+    mount_point = tmp_path / "tmpfs"
+    mount_point.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root; the fake full-disk writers cover this case")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
+                          capture_output=True, timeout=30)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], capture_output=True, timeout=30)
+
+
+def _half_noise(side: int) -> np.ndarray:
+    """A photo-like mix of flat and noisy halves: its JPEG is ~280 KB at 700 px, more than the tmpfs holds."""
+    pixels = _noise(side, side)
+    pixels[:, : side // 2] = 128
+    return pixels
+
+
+def test_full_tmpfs_fails_the_write_and_leaves_nothing(small_tmpfs: Path) -> None:
+    """Pillow's C encoder ignored the short write at the end of the disk: a cut-off JPEG counted as written."""
+    with pytest.raises(ImageWriteError) as info:
+        write_image(small_tmpfs / "x.jpg", _half_noise(700))
+    assert info.value.cause == "the disk is full"
+    assert os.listdir(small_tmpfs) == []  # neither a cut-off result nor a temporary file
+    assert read_image(write_image(small_tmpfs / "fits.jpg", _noise(64, 64))).rgb.shape == (64, 64, 3)
+
+
+class _FullDisk:
+    """A fake file whose disk holds ``room`` bytes: beyond them it drops data without a word (as a
+    short write that nobody checks) or raises ENOSPC (as Python does on the next write)."""
+
+    def __init__(self, path: object, room: int, silent: bool) -> None:
+        self._file = open(path, "wb")  # noqa: SIM115 - closed by __exit__
+        self._room, self._silent = room, silent
+
+    def write(self, data: bytes) -> int:
+        fits = max(0, self._room - self._file.tell())
+        if len(data) > fits and not self._silent:
+            self._file.write(data[:fits])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self._file.write(data[:fits])
+        return len(data)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._file, name)
+
+    def __enter__(self) -> _FullDisk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+
+@pytest.mark.parametrize("silent", [True, False], ids=["short-write", "ENOSPC"])
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp", ".tif"])
+def test_fake_full_disk_fails_the_write_and_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               silent: bool, suffix: str) -> None:
+    target = write_image(tmp_path / f"result{suffix}", _noise(8, 8))
+    before = target.read_bytes()
+    monkeypatch.setattr(atomic, "open", lambda path, mode: _FullDisk(path, 1000, silent), raising=False)
+    with pytest.raises(ImageWriteError) as info:
+        write_image(target, _noise(64, 64, seed=3))
+    assert info.value.cause == "the disk is full"
+    assert target.read_bytes() == before and os.listdir(tmp_path) == [target.name]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_new_files_get_0666_minus_the_umask_and_replaced_ones_keep_their_mode(tmp_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        image = write_image(tmp_path / "new.png", _noise(4, 4))
+        with atomic.atomic_output(tmp_path / "config.json") as temporary:  # checkpoints and configs
+            temporary.write_text("{}")
+        assert stat.S_IMODE(image.stat().st_mode) == 0o666 & ~umask
+        assert stat.S_IMODE((tmp_path / "config.json").stat().st_mode) == 0o666 & ~umask
+        image.chmod(0o640)
+        write_image(image, _noise(4, 4, seed=1))
+        assert stat.S_IMODE(image.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.parametrize("stem", ["x" * 245, "é" * 122 + "x"])  # 249 bytes with ".jpg", ASCII and 2-byte UTF-8
+def test_a_249_byte_name_is_written(tmp_path: Path, stem: str) -> None:
+    target = tmp_path / f"{stem}.jpg"
+    assert len(target.name.encode()) == 249
+    assert len(atomic.temporary_name(target).encode()) <= 255
+    assert atomic.temporary_name(target).endswith(".tmp.jpg")
+    assert read_image(write_image(target, _noise(8, 8))).rgb.shape == (8, 8, 3)
+    assert os.listdir(tmp_path) == [target.name]
+
+
+_HOLD_A_WRITE = """
+import sys, time
+from pathlib import Path
+from core.atomic import atomic_output
+with atomic_output(Path(sys.argv[1])) as temporary:
+    temporary.write_bytes(b"half")
+    print(temporary.name, flush=True)
+    time.sleep(600)
+"""
+
+
+def _start_write(target: Path) -> tuple[subprocess.Popen[str], Path]:
+    """A process in the middle of an atomic write of ``target``; returns it and its temporary file."""
+    process = subprocess.Popen([sys.executable, "-c", _HOLD_A_WRITE, str(target)], cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    return process, target.parent / process.stdout.readline().strip()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="kill -9 and flock are POSIX")
+def test_leftovers_of_a_killed_write_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    running, in_progress = _start_write(tmp_path / "other.png")
+    killed, leftover = _start_write(tmp_path / "photo.jpg")  # its own clean-up must keep the live write
+    killed.kill()  # SIGKILL: no finally, no cleanup
+    killed.wait(timeout=30)
+    try:
+        keep = ["photo.jpg", ".notes.tmp.txt", "photo.tmp.jpg", ".photo.jpg", ".photo.1234.tmp.jpg", "a.tmp"]
+        for name in keep:
+            (tmp_path / name).write_bytes(b"user data")
+        assert leftover.is_file() and in_progress.is_file()
+        assert atomic.remove_leftovers(tmp_path) == [leftover]
+        assert sorted(os.listdir(tmp_path)) == sorted(keep + [in_progress.name])  # the live write is kept
+    finally:
+        running.kill()
+        running.wait(timeout=30)
+
+
+def test_is_complete_image_tells_cut_off_files(tmp_path: Path) -> None:
+    for suffix in (".jpg", ".png", ".webp", ".bmp", ".tif"):
+        whole = write_image(tmp_path / f"whole{suffix}", _noise(40, 40))
+        data = whole.read_bytes()
+        assert is_complete_image(whole)
+        for cut in (1, 12, len(data) // 2):
+            (tmp_path / f"cut{suffix}").write_bytes(data[:-cut])
+            assert not is_complete_image(tmp_path / f"cut{suffix}"), (suffix, cut)
+    (tmp_path / "text.png").write_text("not an image")
+    assert not is_complete_image(tmp_path / "text.png")
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symbolic links need privileges on Windows")
+def test_a_self_looping_link_is_listed_and_fails_alone(tmp_path: Path) -> None:
+    """Following the link raised ELOOP inside the listing: the whole folder was 'cannot list'."""
+    (tmp_path / "loop.jpg").symlink_to("loop.jpg")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "loop.png").symlink_to("loop.png")
+    good = write_image(tmp_path / "good.png", _noise(4, 4))
+    assert scan_images(tmp_path) == [good, tmp_path / "loop.jpg"]
+    assert scan_images(tmp_path, recursive=True) == [good, tmp_path / "loop.jpg", tmp_path / "sub" / "loop.png"]
+    error = _read_error(tmp_path / "loop.jpg")
+    assert error.cause == "cannot read the file: a symbolic link that leads back to itself (a loop)"
