@@ -3,6 +3,8 @@
 The engine does the work (core.batch.plan_jobs/run_batch, the same as `main.py restore`); this tab
 plans the jobs, shows them in a table and runs them in the long-lived worker thread, where the model
 is loaded too. Files whose output exists are skipped by the engine, so re-running a batch resumes it.
+The restore options are the Restore tab's own panel (gui.restore_options), remembered separately; a
+finished file opens in the Restore tab on a double-click.
 """
 
 from __future__ import annotations
@@ -13,18 +15,21 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core.batch import BatchSummary, FileOutcome, Job, plan_jobs, run_batch
-from core.config import DETECTORS, OUTPUT_EXTENSIONS, SCALES, DetectSettings, OutputSettings, RestoreSettings
+from core.config import OUTPUT_EXTENSIONS, OutputSettings, RestoreSettings
 from core.errors import FaceSRError
 from core.eta import eta_seconds, format_duration
 from core.io import ensure_writable_folder
-from core.models.loading import ModelInfo, describe_models
+from core.models.loading import ModelInfo, default_model_path, describe_models
+from core.pipeline import LARGER_FACE_MODEL_INPUT, larger_model_for
 from core.progress import CancelToken, PauseGate, ProgressCallback
-from gui.tab_support import PathField, read_flag, read_number, read_text, show_error, with_shortcut
+from core.types import LeftFaces
+from gui.restore_options import RestoreOptions, without_mnemonic
+from gui.tab_support import PathField, read_flag, read_text, show_error, with_shortcut
 from gui.worker import WorkerThread
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,9 @@ class _Relay(QObject):
 class BatchTab(QWidget):
     finished_batch = Signal(object)  # BatchSummary
     models_listed = Signal()  # the model list was read (again)
+    download_requested = Signal(str)  # a catalogue model not downloaded yet was chosen (the list went back)
+    manage_models = Signal()  # the options' Models… button
+    result_activated = Signal(object, object)  # photo, result: a finished file double-clicked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,29 +82,21 @@ class BatchTab(QWidget):
         self.output_field.set_shortcut(SHORTCUTS["output"])
         self.input_field.changed.connect(self._update_buttons)
         self.output_field.changed.connect(self._update_buttons)
-        self.scale_combo = QComboBox()
-        for scale in SCALES:
-            self.scale_combo.addItem(f"\u00d7{scale}", scale)
-        self.model_combo = QComboBox()
-        self.model_combo.addItem("", "")  # the default model; its text is set in retranslate
-        self.blend_spin = QDoubleSpinBox()
-        self.blend_spin.setRange(0.0, 1.0)
-        self.blend_spin.setSingleStep(0.05)
-        self.blend_spin.setDecimals(2)
-        self.detector_combo = QComboBox()
-        for name in DETECTORS:
-            self.detector_combo.addItem(name, name)
+        self.options = RestoreOptions(prefix=PREFIX)  # the Restore tab's panel: same labels, same behaviour
+        self.options.manage_models.connect(self.manage_models)
+        self.options.download_requested.connect(self.download_requested)
+        # RetinaFace weights that are missing stop the batch with a message naming the file
+        self.options.detector_changed.connect(lambda name: self.options.accept_detector())
+        self.options_box, self.output_box = QGroupBox(), QGroupBox()
         self.format_combo = QComboBox()
         for ext in OUTPUT_EXTENSIONS:
             self.format_combo.addItem(ext.upper(), ext)
         self.suffix_edit = QLineEdit()
         self.faces_check, self.compare_check = QCheckBox(), QCheckBox()
         self.recursive_check, self.overwrite_check = QCheckBox(), QCheckBox()
-        self.labels = {name: QLabel() for name in ("input", "output", "scale", "model", "blend", "detector",
-                                                   "format", "suffix")}
-        buddies = {"input": self.input_field, "output": self.output_field, "scale": self.scale_combo,
-                   "model": self.model_combo, "blend": self.blend_spin, "detector": self.detector_combo,
-                   "format": self.format_combo, "suffix": self.suffix_edit}
+        self.labels = {name: QLabel() for name in ("input", "output", "format", "suffix")}
+        buddies = {"input": self.input_field, "output": self.output_field, "format": self.format_combo,
+                   "suffix": self.suffix_edit}
         for name, label in self.labels.items():
             label.setBuddy(buddies[name])
 
@@ -115,6 +115,8 @@ class BatchTab(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(0, 220)
+        self.table.cellDoubleClicked.connect(self._row_activated)
+        self._jobs: list[Job] = []  # in table order
         self.progress_bar = QProgressBar()
         self.eta_label, self.status_label = QLabel(), QLabel()
         self.status_label.setWordWrap(True)
@@ -127,31 +129,39 @@ class BatchTab(QWidget):
         for row, (name, widget) in enumerate(rows):
             grid.addWidget(self.labels[name], row, 0)
             grid.addWidget(widget, row, 1, 1, 5)
-        pairs = [("scale", self.scale_combo), ("model", self.model_combo), ("blend", self.blend_spin),
-                 ("detector", self.detector_combo), ("format", self.format_combo), ("suffix", self.suffix_edit)]
-        for index, (name, widget) in enumerate(pairs):
-            row, column = 2 + index // 3, (index % 3) * 2
-            grid.addWidget(self.labels[name], row, column)
-            grid.addWidget(widget, row, column + 1)
-        checks = QHBoxLayout()
-        for check in (self.faces_check, self.compare_check, self.recursive_check, self.overwrite_check):
-            checks.addWidget(check)
-        checks.addStretch(1)
-        grid.addLayout(checks, 4, 0, 1, 6)
         grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 2)
-        grid.setColumnStretch(5, 1)
+        QVBoxLayout(self.options_box).addWidget(self.options)
+        output_form = QFormLayout(self.output_box)
+        output_form.addRow(self.labels["format"], self.format_combo)
+        output_form.addRow(self.labels["suffix"], self.suffix_edit)
+        for check in (self.faces_check, self.compare_check, self.recursive_check, self.overwrite_check):
+            output_form.addRow(check)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.options_box)
+        left_layout.addWidget(self.output_box)
+        left_layout.addStretch(1)
         buttons = QHBoxLayout()
         for button in (self.start_button, self.pause_button, self.cancel_button):
             buttons.addWidget(button)
         buttons.addWidget(self.progress_bar, 1)
         buttons.addWidget(self.eta_label)
         buttons.addWidget(self.open_button)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(buttons)
+        right_layout.addWidget(self.status_label)
+        right_layout.addWidget(self.table, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)  # as in the Restore tab: options left
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([300, 900])
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
-        layout.addLayout(buttons)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.splitter, 1)
 
     # --- public interface ---------------------------------------------------------------------------
 
@@ -173,37 +183,25 @@ class BatchTab(QWidget):
         self._lister.shutdown(timeout_ms=None)  # listing models cannot be cancelled
 
     def refresh_models(self) -> None:
-        """List the installed face models again, in a thread of its own: describe_models loads every
-        model file, which can take seconds, and a running batch must not delay the list either."""
+        """List the installed models again, in a thread of its own: describe_models loads every model
+        file, which can take seconds, and a running batch must not delay the list either."""
         if self._lister.busy:
             self._models_stale = True  # listed again when the current listing arrives
             return
         self._models_stale = False
-        worker = self._lister.submit(lambda cancel, progress: describe_models())
+        worker = self._lister.submit(lambda cancel, progress: (describe_models(), _default_model()))
         worker.finished.connect(self._show_models)
 
-    def _show_models(self, described: list[ModelInfo | FaceSRError]) -> None:
-        chosen = self._chosen_model()
-        while self.model_combo.count() > 1:
-            self.model_combo.removeItem(1)
+    def _show_models(self, found: tuple[list[ModelInfo | FaceSRError], Path | None]) -> None:
+        described, default = found
         for info in described:
             if isinstance(info, FaceSRError):
                 log.info("model not listed: %s", info)
-            elif info.kind == "face":  # general SR models serve backgrounds, not faces
-                self.model_combo.addItem(info.name, str(info.path))
-                self.model_combo.setItemData(self.model_combo.count() - 1, str(info.path),
-                                             Qt.ItemDataRole.ToolTipRole)
-        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(chosen)))
+        self.options.set_models(described, default)
         self._models_listed = True
         self.models_listed.emit()
         if self._models_stale:
             QTimer.singleShot(0, self.refresh_models)
-
-    def _chosen_model(self) -> str:
-        """The model path chosen in the list, or the remembered one while the list is not read yet."""
-        if self._models_listed:
-            return str(self.model_combo.currentData() or "")
-        return read_text(QSettings(), PREFIX + "model")
 
     def run_batch_now(self) -> None:
         """Plan the batch from the current options and start it in the worker thread."""
@@ -233,10 +231,7 @@ class BatchTab(QWidget):
     def settings(self) -> tuple[RestoreSettings, OutputSettings]:
         """The options as the engine's frozen settings; FaceSRError when one is invalid."""
         try:
-            restore = RestoreSettings(scale=int(self.scale_combo.currentData()),
-                                      model=self._chosen_model() or None,
-                                      detect=DetectSettings(detector=str(self.detector_combo.currentData())),
-                                      blend=self.blend_spin.value())
+            restore = self.options.settings()
             output = OutputSettings(ext=str(self.format_combo.currentData()), suffix=self.suffix_edit.text(),
                                     save_faces=self.faces_check.isChecked(),
                                     save_compare=self.compare_check.isChecked(),
@@ -266,6 +261,7 @@ class BatchTab(QWidget):
         self.table.setRowCount(0)
         self.table.setRowCount(len(jobs))
         self._rows = {}
+        self._jobs = list(jobs)
         root = self.input_field.path() or Path()
         for row, job in enumerate(jobs):
             self._rows[job.source] = row
@@ -393,9 +389,8 @@ class BatchTab(QWidget):
         self.cancel_button.setEnabled(busy)
         output = self.output_field.path()
         self.open_button.setEnabled(output is not None and output.is_dir())
-        for widget in (self.input_field, self.output_field, self.scale_combo, self.model_combo, self.blend_spin,
-                       self.detector_combo, self.format_combo, self.suffix_edit, self.faces_check,
-                       self.compare_check, self.recursive_check, self.overwrite_check):
+        for widget in (self.input_field, self.output_field, self.options, self.format_combo, self.suffix_edit,
+                       self.faces_check, self.compare_check, self.recursive_check, self.overwrite_check):
             widget.setEnabled(not busy)
         self._retranslate_pause()
 
@@ -415,11 +410,32 @@ class BatchTab(QWidget):
     def _details(self, outcome: FileOutcome) -> str:
         """The Details column: where the result went, or why there is none (the engine's own words)."""
         if outcome.status == "done":
-            notes = "; ".join(outcome.warnings)
+            notes = "; ".join(outcome.warnings + ((self._left_faces_text(outcome.left),) if outcome.left else ()))
             return str(outcome.target) + (f" ({notes})" if notes else "")
         if outcome.status == "skipped":
             return self.tr("the result exists: {path}").format(path=outcome.target)
         return outcome.reason
+
+    def _left_faces_text(self, left: LeftFaces) -> str:
+        """The Batch tab's words for faces left as upscaled and what would restore them."""
+        option, overwrite = self.options.force_text(), without_mnemonic(self.overwrite_check.text())
+        model = larger_model_for(left)
+        if model is None:
+            return self.tr("{count} face(s) larger than the {size}-px model kept as upscaled: tick \u201c{option}\u201d, "
+                           "then start again with \u201c{overwrite}\u201d").format(
+                count=left.count, size=left.model_input, option=option, overwrite=overwrite)
+        return self.tr("{count} face(s) larger than the {size}-px model kept as upscaled: tick \u201c{option}\u201d or "
+                       "choose a {larger}-px model such as {model}, then start again with \u201c{overwrite}\u201d").format(
+            count=left.count, size=left.model_input, option=option, larger=LARGER_FACE_MODEL_INPUT, model=model,
+            overwrite=overwrite)
+
+    def _row_activated(self, row: int, column: int) -> None:
+        """A finished file (or one finished before) opens in the Restore tab: its photo and its result."""
+        if not 0 <= row < len(self._jobs) or self._status(row) not in ("done", "skipped"):
+            return
+        job = self._jobs[row]
+        if job.target.is_file():
+            self.result_activated.emit(job.source, job.target)
 
     def _status_text(self, status: str) -> str:
         texts = {"queued": self.tr("queued"), "running": self.tr("running"), "done": self.tr("done"),
@@ -448,24 +464,19 @@ class BatchTab(QWidget):
         store = QSettings()
         for field, key in ((self.input_field, "input"), (self.output_field, "output")):
             field.set_path(read_text(store, PREFIX + key) or None)
-        defaults = RestoreSettings()
-        for combo, key, default in ((self.scale_combo, "scale", defaults.scale),
-                                    (self.detector_combo, "detector", defaults.detect.detector),
-                                    (self.format_combo, "format", OutputSettings().ext)):
-            wanted = read_text(store, PREFIX + key, str(default))
-            index = combo.findData(int(wanted) if combo is self.scale_combo and wanted.isdigit() else wanted)
-            combo.setCurrentIndex(index if index >= 0 else max(0, combo.findData(default)))
-        self.blend_spin.setValue(read_number(store, PREFIX + "blend", defaults.blend, 0.0, 1.0))
+        # the restore options read theirs themselves (RestoreOptions with this tab's prefix)
+        default_format = OutputSettings().ext
+        index = self.format_combo.findData(read_text(store, PREFIX + "format", default_format))
+        self.format_combo.setCurrentIndex(index if index >= 0 else max(0, self.format_combo.findData(default_format)))
         self.suffix_edit.setText(read_text(store, PREFIX + "suffix"))
         for check, key in self._checks():
             check.setChecked(read_flag(store, PREFIX + key))
 
     def _save_settings(self) -> None:
         store = QSettings()
+        self.options.remember()
         values = {"input": str(self.input_field.path() or ""), "output": str(self.output_field.path() or ""),
-                  "scale": str(self.scale_combo.currentData()), "model": self._chosen_model(),
-                  "detector": self.detector_combo.currentData(), "format": self.format_combo.currentData(),
-                  "blend": self.blend_spin.value(), "suffix": self.suffix_edit.text()}
+                  "format": self.format_combo.currentData(), "suffix": self.suffix_edit.text()}
         values.update({key: check.isChecked() for check, key in self._checks()})
         for key, value in values.items():
             store.setValue(PREFIX + key, value)
@@ -488,23 +499,23 @@ class BatchTab(QWidget):
 
     def retranslate(self) -> None:
         """Set every visible text (again, after a language change)."""
-        texts = {"input": self.tr("&Input folder:"), "output": self.tr("&Output folder:"),
-                 "scale": self.tr("&Scale:"), "model": self.tr("&Model:"), "blend": self.tr("&Blend:"),
-                 "detector": self.tr("&Detector:"), "format": self.tr("&Format:"),
-                 "suffix": self.tr("Name s&uffix:")}
+        # mnemonics apart from the options panel's (M U L I D K V G) and the menus' (F R V T H)
+        texts = {"input": self.tr("I&nput folder:"), "output": self.tr("&Output folder:"),
+                 "format": self.tr("Form&at:"), "suffix": self.tr("Name &suffix:")}
         for name, text in texts.items():
             self.labels[name].setText(text)
         self.input_field.dialog_title = self.tr("Folder of photos to restore")
         self.output_field.dialog_title = self.tr("Folder for the restored photos")
         self.input_field.edit.setPlaceholderText(self.tr("a folder of photos (or drop one on this tab)"))
         self.output_field.edit.setPlaceholderText(self.tr("where the restored photos go"))
-        self.model_combo.setItemText(0, self.tr("Default model"))
+        self.options_box.setTitle(self.tr("Options"))
+        self.output_box.setTitle(self.tr("Output files"))
         self.format_combo.setItemText(0, self.tr("Same as input"))
         self.suffix_edit.setPlaceholderText(self.tr("e.g. _restored"))
         self.faces_check.setText(self.tr("Save face cro&ps"))
         self.compare_check.setText(self.tr("Save &comparison"))
         self.recursive_check.setText(self.tr("Include sub-fold&ers"))
-        self.overwrite_check.setText(self.tr("O&verwrite finished files"))
+        self.overwrite_check.setText(self.tr("Over&write finished files"))
         self.table.setHorizontalHeaderLabels([self.tr("File"), self.tr("Status"), self.tr("Faces"),
                                               self.tr("Details")])
         for row in range(self.table.rowCount()):
@@ -533,11 +544,6 @@ class BatchTab(QWidget):
         tips = {
             self.input_field.edit: self.tr("The photos to restore: every image in this folder"),
             self.output_field.edit: self.tr("Restored photos are written here; originals are never replaced"),
-            self.scale_combo: self.tr("How much larger the whole photo becomes"),
-            self.model_combo: self.tr("The face restoration model (see the Models dialog)"),
-            self.blend_spin: self.tr("0 keeps the original faces, 1 uses the restored faces fully"),
-            self.detector_combo: self.tr("Face detector: YuNet is built in; RetinaFace needs its weights "
-                                         "downloaded once"),
             self.format_combo: self.tr("File format of the results; \u201cSame as input\u201d keeps JPEG, PNG "
                                        "and WebP and writes other formats as PNG"),
             self.suffix_edit: self.tr("Text appended to each result's file name"),
@@ -545,7 +551,8 @@ class BatchTab(QWidget):
             self.compare_check: self.tr("Also write a before|after image of each photo (compare/)"),
             self.recursive_check: self.tr("Also restore photos in sub-folders, mirroring them in the output"),
             self.overwrite_check: self.tr("Restore again files whose result exists (else they are skipped)"),
-            self.table: self.tr("Every file of the batch and what became of it"),
+            self.table: self.tr("Every file of the batch and what became of it; double-click a finished file "
+                                "to compare it with its photo in the Restore tab"),
             self.progress_bar: self.tr("Files handled so far"),
         }
         for widget, tip in tips.items():
@@ -571,6 +578,13 @@ def _batch_job(restore: RestoreSettings, output: OutputSettings, jobs: list[Job]
         return run_batch(pipeline, jobs, output, progress, cancel, pause=gate, on_file=relay.file_done.emit)
 
     return job
+
+
+def _default_model() -> Path | None:
+    try:
+        return default_model_path()
+    except FaceSRError:  # none installed: the list says so
+        return None
 
 
 def _relative(path: Path, root: Path) -> str:

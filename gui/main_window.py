@@ -123,6 +123,8 @@ class MainWindow(QMainWindow):
         self.restore_tab.message.connect(self._restore_message)
         self.restore_tab.opened.connect(lambda: self.tabs.setCurrentIndex(RESTORE))
         self.restore_tab.manage_models.connect(self.show_models)
+        self.batch_tab.manage_models.connect(self.show_models)
+        self.batch_tab.result_activated.connect(self.restore_tab.show_batch_result)  # it shows the Restore tab
         self.restore_tab.state_changed.connect(self._update_busy)
         self.train_tab.model_added.connect(self._model_added)
         self.tabs.currentChanged.connect(self._tab_changed)

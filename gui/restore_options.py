@@ -1,7 +1,9 @@
-"""The Restore tab's option panel: model, upscale, blend, fidelity, detector, background, device, force.
+"""The restore options panel shared by the Restore and Batch tabs: model, upscale, blend, fidelity,
+detector, background, device, force.
 
 It only shows and edits options; running anything is the tab's business. ``settings()`` turns the
-widgets into a validated core RestoreSettings.
+widgets into a validated core RestoreSettings. One widget for both tabs, so an option reads and
+behaves the same in each; each tab remembers its own values (its QSettings prefix).
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ from gui.i18n import fill
 CHOOSE_FILE = "<choose>"  # background combo item that opens a file dialog
 
 
+def without_mnemonic(text: str) -> str:
+    """A control's text as a message quotes it: "Also restore lar&ger faces" -> "Also restore larger faces"
+    (and the Chinese "...(&G)" -> "...")."""
+    return re.sub(r"\(&\w\)", "", text).replace("&", "")
+
+
 def cuda_available() -> bool:
     import torch  # already imported by core; asked lazily so the panel builds without touching a GPU
 
@@ -35,9 +43,11 @@ class RestoreOptions(QWidget):
     detector_changed = Signal(str)
     blend_changed = Signal()
     manage_models = Signal()
+    download_requested = Signal(str)  # a catalogue model not downloaded yet was chosen (the list went back)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, prefix: str = stored.RESTORE_PREFIX) -> None:
         super().__init__(parent)
+        self.prefix = prefix  # where this tab's options are remembered
         self._infos: dict[str, ModelInfo] = {}
         self._previous_background = 0
         self._previous_detector = "yunet"
@@ -64,7 +74,7 @@ class RestoreOptions(QWidget):
                        ("model", "scale", "blend", "fidelity", "detector", "background", "device")}
         self._layout_widgets()
         self._connect()
-        self.apply(stored.restore_settings())
+        self.apply(stored.restore_settings(prefix))
         self.retranslate()
 
     @staticmethod
@@ -119,11 +129,20 @@ class RestoreOptions(QWidget):
     def settings(self) -> RestoreSettings:
         """The options as core settings (model None when no model is installed)."""
         return RestoreSettings(
-            scale=int(self.scale_combo.currentData()), model=self.model_combo.currentData() or None,
+            scale=int(self.scale_combo.currentData()), model=self._chosen(self.model_combo, self._wanted_model),
             detect=DetectSettings(detector=str(self.detector_combo.currentData())),
             blend=self.blend(), fidelity=self.fidelity_slider.value() / 100,
-            bg_model=self.background_combo.currentData() or None, device=str(self.device_combo.currentData()),
-            force_small_model=self.force_check.isChecked())
+            bg_model=self._chosen(self.background_combo, self._wanted_background),
+            device=str(self.device_combo.currentData()), force_small_model=self.force_check.isChecked())
+
+    @staticmethod
+    def _chosen(combo: QComboBox, remembered: str | None) -> str | None:
+        # before the model lists are read, the remembered choice stands (a batch may start at once)
+        return (combo.currentData() or None) if combo.count() else remembered
+
+    def remember(self) -> None:
+        """Store the options under this panel's prefix (QSettings writes go to the disk: not per slider step)."""
+        stored.save_restore_settings(self.settings(), self.prefix)
 
     def blend(self) -> float:
         return self.blend_slider.value() / 100
@@ -301,4 +320,4 @@ class RestoreOptions(QWidget):
 
     def force_text(self) -> str:
         """The force option's visible text without its mnemonic, for messages that name it."""
-        return re.sub(r"\(&(\w)\)", "", self.force_check.text()).replace("&", "")  # "(&G)" in Chinese
+        return without_mnemonic(self.force_check.text())

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, Q
                                QProgressDialog, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from core import session
+from core.background import resize_to
 from core.downloads import fetch_weights, weights_info, weights_path
 from core.errors import FaceSRError
 from core.io import IMAGE_EXTENSIONS, LoadedImage, read_image, write_image
@@ -222,6 +223,36 @@ class RestoreTab(QWidget):
         for source in sources:
             self.image_combo.addItem(source.name)
         self.show_image(0)
+
+    def show_batch_result(self, photo: Path, result: Path) -> None:
+        """A file the Batch tab finished: its photo, plainly upscaled, left and the result the batch wrote
+        right. No model runs; F5 restores the photo here with this tab's options."""
+        if self.runner.busy:
+            self._queue("restore", lambda: self.show_batch_result(photo, result))
+            if self._job_kind == "restore":
+                self.runner.cancel()
+            return
+
+        def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[Pyramid, Pyramid]:
+            written = read_image(result)
+            original = read_image(photo)
+            height, width = written.rgb.shape[:2]
+            return picture(resize_to(original.rgb, width, height)), picture(written.rgb)
+
+        self._start("restore", job, lambda pictures: self._batch_result_shown(photo, result, *pictures),
+                    fill(self.tr("Opening %1…"), result.name))
+
+    def _batch_result_shown(self, photo: Path, result: Path, before: Pyramid, after: Pyramid) -> None:
+        self.sources, self.current = [Source(name=photo.name, path=photo)], 0
+        self.image_combo.clear()
+        self.image_combo.addItem(photo.name)
+        # the written file is shown, not a restoration: nothing to re-composite or save here
+        self.restoration, self.composite, self.saved_to = None, None, None
+        self.faces.set_restoration(None)
+        self.compare.canvas.set_images(before, after, keep_view=False)
+        self.opened.emit()
+        self.message.emit(fill(self.tr("%1: the Batch result %2 (right) against plain upscaling (left); "
+                                       "Restore (F5) restores the photo here with these options"), photo.name, result))
 
     def show_image(self, index: int) -> None:
         if not 0 <= index < len(self.sources):

@@ -100,31 +100,32 @@ def window_tab() -> int:
 
 # --- restore options -----------------------------------------------------------------------------
 
-def restore_settings() -> RestoreSettings:
-    """The Restore tab's last options; a stale or invalid value falls back to its default."""
+def restore_settings(prefix: str = RESTORE_PREFIX) -> RestoreSettings:
+    """A tab's last options (the Restore tab's, or the Batch tab's under "batch/"); a stale or invalid value
+    falls back to its default."""
     defaults = RestoreSettings()
-    scale = int(_number(RESTORE_PREFIX + "scale", defaults.scale, 1, 8))
-    detector = _text(RESTORE_PREFIX + "detector", defaults.detect.detector)
-    device = _text(RESTORE_PREFIX + "device", defaults.device)
+    scale = int(_number(prefix + "scale", defaults.scale, 1, 8))
+    detector = _text(prefix + "detector", defaults.detect.detector)
+    device = _text(prefix + "device", defaults.device)
     return RestoreSettings(
         scale=scale if scale in SCALES else defaults.scale,
-        model=_text(RESTORE_PREFIX + "model") or None,
+        model=_text(prefix + "model") or None,
         detect=DetectSettings(detector=detector if detector in DETECTORS else defaults.detect.detector),
-        blend=_number(RESTORE_PREFIX + "blend", defaults.blend, 0.0, 1.0),
-        fidelity=_number(RESTORE_PREFIX + "fidelity", defaults.fidelity, 0.0, 1.0),
-        bg_model=_text(RESTORE_PREFIX + "bg_model") or None,
+        blend=_number(prefix + "blend", defaults.blend, 0.0, 1.0),
+        fidelity=_number(prefix + "fidelity", defaults.fidelity, 0.0, 1.0),
+        bg_model=_text(prefix + "bg_model") or None,
         device=device if device in ("auto", "cpu", "cuda") else defaults.device,
-        force_small_model=_flag(RESTORE_PREFIX + "force", defaults.force_small_model),
+        force_small_model=_flag(prefix + "force", defaults.force_small_model),
     )
 
 
-def save_restore_settings(settings: RestoreSettings) -> None:
+def save_restore_settings(settings: RestoreSettings, prefix: str = RESTORE_PREFIX) -> None:
     store = _store()
     values = {"scale": settings.scale, "model": settings.model or "", "detector": settings.detect.detector,
               "blend": settings.blend, "fidelity": settings.fidelity, "bg_model": settings.bg_model or "",
               "device": settings.device, "force": settings.force_small_model}
     for key, value in values.items():
-        store.setValue(RESTORE_PREFIX + key, value)
+        store.setValue(prefix + key, value)
 
 
 # --- the dialog ----------------------------------------------------------------------------------

@@ -10,7 +10,9 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from core.config import RestoreSettings
 from core.paths import user_models_dir
+from gui import settings as stored
 from gui.batch_tab import BatchTab
 from tests.conftest import make_model_file
 from tests.gui.translation import in_chinese
@@ -37,7 +39,7 @@ def tab(qtbot) -> BatchTab:
     qtbot.addWidget(widget)
     with qtbot.waitSignal(widget.models_listed, timeout=WAIT_MS):
         widget.refresh_models()
-    widget.model_combo.setCurrentIndex(widget.model_combo.findText("tiny"))
+    widget.options.model_combo.setCurrentIndex(widget.options.model_combo.findText("tiny"))
     yield widget
     widget.shutdown()
 
@@ -49,7 +51,7 @@ def _statuses(tab: BatchTab) -> dict[str, tuple[str, str]]:
 
 def test_a_batch_ends_with_the_right_status_for_every_file_and_a_rerun_skips(qtbot, tab: BatchTab,
                                                                              photos: Path, tmp_path: Path) -> None:
-    assert tab.model_combo.currentData().endswith("tiny.safetensors")
+    assert tab.options.model_combo.currentData().endswith("tiny.safetensors")
     tab.set_input_folder(photos)
     assert tab.output_field.path() == photos / "restored"  # proposed when none was chosen
     tab.output_field.set_path(tmp_path / "out")
@@ -130,9 +132,11 @@ def test_a_folder_without_images_gets_a_message_naming_it(qtbot, tab: BatchTab, 
 def test_options_are_remembered(qtbot, tab: BatchTab, tmp_path: Path) -> None:
     tab.input_field.set_path(tmp_path / "in")
     tab.output_field.set_path(tmp_path / "out")
-    tab.scale_combo.setCurrentIndex(tab.scale_combo.findData(4))
+    tab.options.scale_combo.setCurrentIndex(tab.options.scale_combo.findData(4))
     tab.format_combo.setCurrentIndex(tab.format_combo.findData("png"))
-    tab.blend_spin.setValue(0.6)
+    tab.options.blend_slider.setValue(60)
+    tab.options.force_check.setChecked(True)
+    tab.options.device_combo.setCurrentIndex(tab.options.device_combo.findData("cpu"))
     tab.suffix_edit.setText("_x")
     tab.compare_check.setChecked(True)
     tab.shutdown()
@@ -142,16 +146,18 @@ def test_options_are_remembered(qtbot, tab: BatchTab, tmp_path: Path) -> None:
     with qtbot.waitSignal(again.models_listed, timeout=WAIT_MS):
         again.refresh_models()
     assert again.input_field.path() == tmp_path / "in" and again.output_field.path() == tmp_path / "out"
-    assert again.scale_combo.currentData() == 4 and again.format_combo.currentData() == "png"
-    assert again.blend_spin.value() == pytest.approx(0.6) and again.suffix_edit.text() == "_x"
+    restore = again.settings()[0]
+    assert (restore.scale, restore.blend, restore.force_small_model, restore.device) == (4, 0.6, True, "cpu")
+    assert again.format_combo.currentData() == "png" and again.suffix_edit.text() == "_x"
     assert again.compare_check.isChecked() and not again.faces_check.isChecked()
-    assert again.model_combo.currentText() == "tiny"
+    assert again.options.model_combo.currentText() == "tiny"
+    assert stored.restore_settings() == RestoreSettings()  # the Restore tab's options are its own
     again.shutdown()
 
 
 def test_switching_to_chinese_translates_every_visible_text(qtbot, tab: BatchTab) -> None:
     with in_chinese(qtbot, tab, tab.start_button, "开始"):
-        assert tab.model_combo.itemText(0) == "默认模型"
+        assert tab.options_box.title() == "选项" and tab.options.scale_combo.itemText(1) == "2×"
 
 
 def test_a_dropped_folder_becomes_the_input_and_a_dropped_photo_is_left_to_the_window(

@@ -11,9 +11,10 @@ from gui import i18n
 
 
 def visible_texts(widget: QWidget) -> dict[object, str]:
-    """The texts of the labels and buttons in ``widget`` (empty texts and bare ellipses left out)."""
+    """The texts of the labels and buttons in ``widget`` (texts without a letter, such as "100%", "0.50" or a
+    bare ellipsis, left out: they read the same in every language)."""
     widgets = widget.findChildren(QLabel) + widget.findChildren(QAbstractButton)
-    return {w: w.text() for w in widgets if w.text() and w.text() != "\u2026"}
+    return {w: w.text() for w in widgets if any(character.isalpha() for character in w.text())}
 
 
 @contextmanager

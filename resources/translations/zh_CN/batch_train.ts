@@ -88,36 +88,20 @@
         <translation>已取消</translation>
     </message>
     <message>
-        <source>&amp;Input folder:</source>
-        <translation>输入文件夹(&amp;I):</translation>
+        <source>I&amp;nput folder:</source>
+        <translation>输入文件夹(&amp;N):</translation>
     </message>
     <message>
         <source>&amp;Output folder:</source>
         <translation>输出文件夹(&amp;O):</translation>
     </message>
     <message>
-        <source>&amp;Scale:</source>
-        <translation>放大倍数(&amp;S):</translation>
+        <source>Form&amp;at:</source>
+        <translation>格式(&amp;A):</translation>
     </message>
     <message>
-        <source>&amp;Model:</source>
-        <translation>模型(&amp;M):</translation>
-    </message>
-    <message>
-        <source>&amp;Blend:</source>
-        <translation>融合强度(&amp;B):</translation>
-    </message>
-    <message>
-        <source>&amp;Detector:</source>
-        <translation>检测器(&amp;D):</translation>
-    </message>
-    <message>
-        <source>&amp;Format:</source>
-        <translation>格式(&amp;F):</translation>
-    </message>
-    <message>
-        <source>Name s&amp;uffix:</source>
-        <translation>文件名后缀(&amp;U):</translation>
+        <source>Name &amp;suffix:</source>
+        <translation>文件名后缀(&amp;S):</translation>
     </message>
     <message>
         <source>Folder of photos to restore</source>
@@ -134,10 +118,6 @@
     <message>
         <source>where the restored photos go</source>
         <translation>修复后照片的保存位置</translation>
-    </message>
-    <message>
-        <source>Default model</source>
-        <translation>默认模型</translation>
     </message>
     <message>
         <source>Same as input</source>
@@ -160,8 +140,8 @@
         <translation>包含子文件夹(&amp;E)</translation>
     </message>
     <message>
-        <source>O&amp;verwrite finished files</source>
-        <translation>覆盖已完成的文件(&amp;V)</translation>
+        <source>Over&amp;write finished files</source>
+        <translation>覆盖已完成的文件(&amp;W)</translation>
     </message>
     <message>
         <source>File</source>
@@ -216,22 +196,6 @@
         <translation>修复后的照片写入此处；原图永远不会被替换</translation>
     </message>
     <message>
-        <source>How much larger the whole photo becomes</source>
-        <translation>整张照片放大的倍数</translation>
-    </message>
-    <message>
-        <source>The face restoration model (see the Models dialog)</source>
-        <translation>人脸修复模型（见“模型”对话框）</translation>
-    </message>
-    <message>
-        <source>0 keeps the original faces, 1 uses the restored faces fully</source>
-        <translation>0 保留原始人脸，1 完全使用修复后的人脸</translation>
-    </message>
-    <message>
-        <source>Face detector: YuNet is built in; RetinaFace needs its weights downloaded once</source>
-        <translation>人脸检测器：YuNet 为内置；RetinaFace 需要先下载一次权重</translation>
-    </message>
-    <message>
         <source>File format of the results; “Same as input” keeps JPEG, PNG and WebP and writes other formats as PNG</source>
         <translation>结果的文件格式；“与输入相同”保留 JPEG、PNG 和 WebP，其他格式写为 PNG</translation>
     </message>
@@ -256,8 +220,24 @@
         <translation>重新修复已有结果的文件（否则会跳过）</translation>
     </message>
     <message>
-        <source>Every file of the batch and what became of it</source>
-        <translation>批处理中的每个文件及其处理结果</translation>
+        <source>Every file of the batch and what became of it; double-click a finished file to compare it with its photo in the Restore tab</source>
+        <translation>批处理中的每个文件及其处理结果；双击已完成的文件，可在“修复”标签页中将其与原照片对比</translation>
+    </message>
+    <message>
+        <source>Options</source>
+        <translation>选项</translation>
+    </message>
+    <message>
+        <source>Output files</source>
+        <translation>输出文件</translation>
+    </message>
+    <message>
+        <source>{count} face(s) larger than the {size}-px model kept as upscaled: tick “{option}”, then start again with “{overwrite}”</source>
+        <translation>{count} 张人脸大于 {size} 像素的模型输入，仅作放大：勾选“{option}”，然后勾选“{overwrite}”重新开始</translation>
+    </message>
+    <message>
+        <source>{count} face(s) larger than the {size}-px model kept as upscaled: tick “{option}” or choose a {larger}-px model such as {model}, then start again with “{overwrite}”</source>
+        <translation>{count} 张人脸大于 {size} 像素的模型输入，仅作放大：勾选“{option}”或选择 {larger} 像素的模型（例如 {model}），然后勾选“{overwrite}”重新开始</translation>
     </message>
     <message>
         <source>Files handled so far</source>

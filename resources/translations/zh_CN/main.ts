@@ -510,6 +510,14 @@
     <context>
         <name>RestoreTab</name>
         <message>
+            <source>Opening %1…</source>
+            <translation>正在打开 %1…</translation>
+        </message>
+        <message>
+            <source>%1: the Batch result %2 (right) against plain upscaling (left); Restore (F5) restores the photo here with these options</source>
+            <translation>%1：批处理结果 %2（右）与普通放大（左）的对比；按“修复”(F5) 可用这里的选项重新修复这张照片</translation>
+        </message>
+        <message>
             <source>: %1 larger than the %2-px model; tick “%3” or press “Restore this face”</source>
             <translation>：%1 张大于 %2 像素的模型输入；勾选“%3”或点击“修复这张脸”</translation>
         </message>
