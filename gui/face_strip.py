@@ -63,8 +63,7 @@ class FaceEntry(QFrame):
         self.reason_label: QLabel | None = None
         self.restore_button: QPushButton | None = None
         if not restorable:
-            self.reason_label = QLabel()
-            self.reason_label.setWordWrap(True)
+            self.reason_label = QLabel()  # one line (no word wrap): the strip's height follows its size hint
             self.restore_button = QPushButton()
             self.restore_button.clicked.connect(lambda: self.restore_requested.emit(self.index))
             layout.addWidget(self.reason_label)
@@ -153,8 +152,10 @@ class FaceStrip(QScrollArea):
 
     def _fit_height(self) -> None:
         # the strip grows only while an entry needs its reason line and button
-        chrome = self.horizontalScrollBar().sizeHint().height() + 2 * self.frameWidth()
-        self.setFixedHeight(max(THUMB_PX + STRIP_MARGIN_PX, self._inner.sizeHint().height() + chrome))
+        margins = self._row.contentsMargins()
+        entries = max((entry.sizeHint().height() for entry in self.entries), default=0)  # the row's hint is stale
+        chrome = margins.top() + margins.bottom() + self.horizontalScrollBar().sizeHint().height() + 2 * self.frameWidth()
+        self.setFixedHeight(max(THUMB_PX + STRIP_MARGIN_PX, entries + chrome))
 
     def selected(self) -> frozenset[int]:
         return frozenset(entry.index for entry in self.entries if entry.checkbox.isChecked())

@@ -63,6 +63,7 @@ def test_a_left_face_says_why_and_restore_this_face_restores_it_alone(qtbot, tab
     entry = tab.faces.entries[0]
     assert not entry.reason_label.isHidden() and "64-px" in entry.reason_label.text()  # visible, not a tooltip
     assert not entry.restore_button.isHidden() and not entry.checkbox.isEnabled()
+    assert tab.faces.height() > entry.sizeHint().height()  # the strip grew: the button is not cut off
     with in_chinese(qtbot, tab.faces, entry.restore_button, "修复这张脸"):
         assert "64" in entry.reason_label.text() and "larger" not in entry.reason_label.text()
     background = tab.restoration.result.background
