@@ -164,10 +164,12 @@ class MainWindow(QMainWindow):
         return [(self.tr("Restore"), self.restore_tab), (self.tr("Batch"), self.batch_tab),
                 (self.tr("Train"), self.train_tab)]
 
-    def _model_added(self, path: str) -> None:
-        self.restore_tab.refresh_models(select=path)
+    def _model_added(self, path: str, switch: bool) -> None:
+        """A model made in the Train tab joins the lists; the Restore tab takes it only when the user chose so."""
+        self.restore_tab.refresh_models(select=path if switch else None)
         self.batch_tab.refresh_models()
-        self.show_message(self.tr("The new model is in the model lists."))
+        self.show_message(self.tr("The new model is in the model lists; the Restore tab uses it now.") if switch
+                          else self.tr("The new model is in the model lists."))
 
     def show_models(self) -> ModelsDialog:
         dialog = ModelsDialog(self)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QMessageBox, QToolButton, QWidget
+from PySide6.QtGui import QAction, QFontMetrics, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QDialog, QFileDialog, QGridLayout, QHBoxLayout, QLineEdit, QMessageBox, QSizePolicy,
+                               QSpacerItem, QToolButton, QWidget)
+
+TITLE_BAR_EXTRA_PX = 160  # a title bar's icon, buttons and margins besides its text
 
 
 def show_error(parent: QWidget, title: str, text: str) -> QMessageBox:
@@ -15,8 +18,31 @@ def show_error(parent: QWidget, title: str, text: str) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("error-message")
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    fit_title(box)
     box.open()
     return box
+
+
+def title_width(dialog: QDialog) -> int:
+    """The width a dialog needs to show its whole title: window managers add the application's name
+    ("Use this model \u2014 FaceSR Studio") and draw the title bold, and cut what does not fit."""
+    title, app_name = dialog.windowTitle(), QGuiApplication.applicationDisplayName()
+    full = f"{title} \u2014 {app_name}" if app_name and app_name not in title else title
+    font = dialog.font()
+    font.setBold(True)
+    return int(QFontMetrics(font).horizontalAdvance(full) * 1.1) + TITLE_BAR_EXTRA_PX
+
+
+def fit_title(dialog: QDialog) -> None:
+    """Make a dialog at least as wide as its title needs (call again after its title changes)."""
+    width = title_width(dialog)
+    layout = dialog.layout()
+    if isinstance(dialog, QMessageBox) and isinstance(layout, QGridLayout):
+        # a message box sizes itself from its layout and ignores a minimum width: widen the layout
+        layout.addItem(QSpacerItem(width, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed),
+                       layout.rowCount(), 0, 1, layout.columnCount())
+    else:
+        dialog.setMinimumWidth(max(dialog.minimumWidth(), width))
 
 
 def with_shortcut(tip: str, shortcut: QKeySequence | str) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QProcess, QProcessEnvironment, QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QKeySequence, QMouseEvent, QPixmap, QResizeEvent
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel,
+from PySide6.QtCore import QEvent, QProcess, QProcessEnvironment, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QMouseEvent, QPixmap, QResizeEvent
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea,
                                QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
@@ -26,8 +26,10 @@ from core.training import config as cfg
 from core.training.launch import (TrainRequest, check_request, check_resumable, new_run_dir, preset_values,
                                   resume_arguments, train_arguments, train_command)
 from core.training.runlog import MetricsTail, RunCurves, list_runs, read_run_info, summarise
+from gui.image_viewer import ImageViewer, open_image_file
 from gui.plots import loss_plot, psnr_plot, ssim_plot
-from gui.tab_support import PathField, read_number, read_text, show_error, with_shortcut
+from gui.tab_support import PathField, read_flag, read_number, read_text, show_error, with_shortcut
+from gui.use_model_dialog import UseModelDialog, read_model_facts
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ SHORTCUTS = {"start": "Ctrl+Return", "stop": "Ctrl+.", "resume": "Ctrl+Shift+Ret
 
 class SampleView(QLabel):
     """The latest sample grid (a column per face: input, output, original), scaled to fit with its aspect
-    ratio; a double-click opens it at full size in the system's image viewer."""
+    ratio; a double-click opens it in the application's own image viewer, with zoom."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +51,7 @@ class SampleView(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self._pixmap = QPixmap()
         self.path: Path | None = None
+        self.viewer: ImageViewer | None = None  # the last viewer opened (it closes itself)
 
     def show_file(self, path: Path | None) -> None:
         if path == self.path and not self._pixmap.isNull():
@@ -62,7 +65,10 @@ class SampleView(QLabel):
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         if self.has_image() and self.path is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path)))
+            self.viewer = open_image_file(self.path, self)
+            if self.viewer is None:  # deleted or replaced since it was shown
+                show_error(self, self.tr("Cannot open the sample"),
+                           self.tr("{path}: the image cannot be read").format(path=self.path))
         super().mouseDoubleClickEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -78,7 +84,7 @@ class SampleView(QLabel):
 
 
 class TrainTab(QWidget):
-    model_added = Signal(str)  # path of the installed model
+    model_added = Signal(str, bool)  # path of the installed model; whether the Restore tab switches to it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +93,8 @@ class TrainTab(QWidget):
         self._run_dir: Path | None = None
         self._tail: MetricsTail | None = None
         self._records: list[dict] = []
+        self._stopping = False  # Stop was asked: the status says so until the process ends
+        self.use_dialog: UseModelDialog | None = None  # the last "Use this model" dialog opened
         self.curves = RunCurves()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._poll)
@@ -142,7 +150,11 @@ class TrainTab(QWidget):
         self.runs_list.currentItemChanged.connect(self._on_run_selected)
         self.form_box, self.runs_box = QGroupBox(), QGroupBox()
 
-        self.loss_plot, self.psnr_plot, self.ssim_plot = loss_plot(), psnr_plot(), ssim_plot()
+        log_scale = read_flag(QSettings(), PREFIX + "loss_log_scale")
+        self.loss_plot, self.psnr_plot, self.ssim_plot = loss_plot(log_scale), psnr_plot(), ssim_plot()
+        self.log_scale_check = QCheckBox()
+        self.log_scale_check.setChecked(log_scale)
+        self.log_scale_check.toggled.connect(self._set_loss_log_scale)
         self.run_label, self.step_label, self.rate_label = QLabel(), QLabel(), QLabel()
         self.eta_label, self.best_label, self.status_label = QLabel(), QLabel(), QLabel()
         self.status_label.setWordWrap(True)
@@ -151,7 +163,8 @@ class TrainTab(QWidget):
         self.log_view = QPlainTextEdit()
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(LOG_LINES)
-        self.log_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.log_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)  # a traceback reads without scrolling
+        self.log_view.setMinimumHeight(60)
         self.log_view.hide()  # until a process started here has output: the samples get the room
         self._lay_out()
         self.stage_combo.currentIndexChanged.connect(self._update_buttons)
@@ -184,17 +197,17 @@ class TrainTab(QWidget):
         for label in (self.run_label, self.step_label, self.rate_label, self.eta_label, self.best_label):
             info.addWidget(label)
         info.addStretch(1)
+        info.addWidget(self.log_scale_check)
         quality = QSplitter(Qt.Orientation.Horizontal)
         quality.addWidget(self.psnr_plot)
         quality.addWidget(self.ssim_plot)
-        bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.sample_view)
-        bottom.addWidget(self.log_view)
-        bottom.setSizes([600, 300])
-        charts = QSplitter(Qt.Orientation.Vertical)
-        for widget in (self.loss_plot, quality, bottom):
+        # the process output spans the width below the samples, and its handle drags it taller
+        self.charts = charts = QSplitter(Qt.Orientation.Vertical)
+        for widget in (self.loss_plot, quality, self.sample_view, self.log_view):
             charts.addWidget(widget)
-        charts.setSizes([300, 220, 240])
+        charts.setSizes([280, 200, 220, 140])
+        for index in range(charts.count()):
+            charts.setStretchFactor(index, 1)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -235,6 +248,9 @@ class TrainTab(QWidget):
         if self.is_busy() and Path(run_dir) != self._run_dir:
             log.info("not switching runs while training %s", self._run_dir)
             return
+        if Path(run_dir) != self._run_dir:
+            for plot in (self.loss_plot, self.psnr_plot, self.ssim_plot):
+                plot.reset_view()
         self._run_dir = Path(run_dir)
         self._tail = MetricsTail(self._run_dir / ckpt.METRICS_FILE)
         self._records = []
@@ -290,23 +306,35 @@ class TrainTab(QWidget):
     def stop_training(self) -> None:
         if self.is_busy():
             self._write_stop_file()
+            self._stopping = True
             self.status_label.setText(self.tr("Stopping: the run writes a checkpoint and exits\u2026"))
 
-    def use_model(self) -> None:
-        """Install the run's best generator into the model folder under a name the user gives."""
+    def use_model(self) -> UseModelDialog | None:
+        """Show the run's best model (scores against bicubic, input size) and ask for its name in the model
+        lists and whether the Restore tab switches to it; installing happens when the dialog is accepted."""
         if self._run_dir is None:
-            return
+            return None
         source = self._run_dir / ckpt.BEST_G_EMA
-        name = self._ask_model_name(self._run_dir.name)
-        if not name:
-            return
+        try:
+            facts = read_model_facts(source)
+        except FaceSRError as error:
+            self._refuse(self.tr("Cannot add the model"), str(error))
+            return None
+        dialog = UseModelDialog(facts, self._run_dir.name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._install_model(source, dialog.name(), dialog.switch()))
+        dialog.open()  # not exec(): the event loop (a running restore, the run's timer) goes on
+        self.use_dialog = dialog
+        return dialog
+
+    def _install_model(self, source: Path, name: str, switch: bool) -> None:
         try:
             target = install_model(source, name)
         except FaceSRError as error:
             self._refuse(self.tr("Cannot add the model"), str(error))
             return
         self.status_label.setText(self.tr("Added the model \u201c{name}\u201d: {path}").format(name=name, path=target))
-        self.model_added.emit(str(target))
+        self.model_added.emit(str(target), switch)
 
     def request(self) -> TrainRequest:
         """The new run the fields describe; FaceSRError when a field is missing or invalid."""
@@ -341,6 +369,7 @@ class TrainTab(QWidget):
         process.finished.connect(self._on_finished)
         process.errorOccurred.connect(self._on_process_error)
         self._process = process
+        self._stopping = False
         self.log_view.clear()
         self.log_view.show()
         self.log_view.appendPlainText("$ " + " ".join([program, *rest]))
@@ -369,7 +398,16 @@ class TrainTab(QWidget):
         else:
             text = self.tr("Finished: {step} steps.").format(step=self.curves.step)
         self.status_label.setText(text)
+        if exit_status == QProcess.ExitStatus.CrashExit or exit_code != 0:
+            self._enlarge_output()  # the error's lines are what matters now
         self._process_ended()
+
+    def _enlarge_output(self) -> None:
+        sizes = self.charts.sizes()
+        total = sum(sizes)
+        if total and sizes[-1] < total * 0.4:
+            rest = [size * 0.6 * total / max(1, total - sizes[-1]) for size in sizes[:-1]]
+            self.charts.setSizes([int(size) for size in rest] + [int(total * 0.4)])
 
     def _on_process_error(self, error: QProcess.ProcessError) -> None:
         if error != QProcess.ProcessError.FailedToStart:
@@ -420,7 +458,22 @@ class TrainTab(QWidget):
         sample = self._run_dir / self.curves.sample if self.curves.sample else None
         self.sample_view.show_file(sample)
         self._show_figures()
+        if records and self.is_busy() and not self._stopping:
+            self.status_label.setText(self._progress_text())
         self._update_buttons()
+
+    def _progress_text(self) -> str:
+        """What the running process is doing, from its metrics: its step and last validation."""
+        c = self.curves
+        if c.step == 0:
+            return self.tr("Preparing the data and the model\u2026")
+        total = c.total_steps or c.step
+        text = self.tr("Training: step {step} of {total}.").format(step=c.step, total=total)
+        model, bicubic = c.get("psnr_y"), c.get("bicubic_psnr_y")
+        if model.values and bicubic.values:
+            text += " " + self.tr("Last validation (step {step}): PSNR-Y {model:.2f} dB, bicubic {bicubic:.2f} dB."
+                                  ).format(step=model.steps[-1], model=model.values[-1], bicubic=bicubic.values[-1])
+        return text
 
     def _show_figures(self) -> None:
         c = self.curves
@@ -490,6 +543,10 @@ class TrainTab(QWidget):
             widget.setEnabled(not busy and (name != "init" or gan))
         self.scale_combo.setEnabled(not busy and not (gan and self.init_field.path() is not None))
 
+    def _set_loss_log_scale(self, on: bool) -> None:
+        self.loss_plot.set_log_y(on)
+        QSettings().setValue(PREFIX + "loss_log_scale", on)
+
     def _fill_from_preset(self) -> None:
         """A preset (and stage) brings its own steps, batch size, learning rate and scale."""
         config = preset_values(str(self.preset_combo.currentData()), str(self.stage_combo.currentData()))
@@ -538,11 +595,6 @@ class TrainTab(QWidget):
         known = [str(path) for path in self._known_runs() if path != run_dir][-49:] + [str(run_dir)]
         QSettings().setValue(PREFIX + "known_runs", known)
 
-    def _ask_model_name(self, default: str) -> str | None:
-        name, accepted = QInputDialog.getText(self, self.tr("Use this model"),
-                                              self.tr("Name of the model in the model list:"), text=default)
-        return name.strip() if accepted and name.strip() else None
-
     def _refuse(self, title: str, message: str) -> None:
         self.status_label.setText(message)
         show_error(self, title, message)
@@ -563,6 +615,7 @@ class TrainTab(QWidget):
         for name, text in texts.items():
             self.labels[name].setText(text)
         self.form_box.setTitle(self.tr("New run"))
+        self.log_scale_check.setText(self.tr("Loss axis: log scale"))
         self.runs_box.setTitle(self.tr("Runs"))
         presets = {"srgan": self.tr("SRGAN (SRResNet, as in the seed papers)"),
                    "rcan-ragan": self.tr("RCAN + relativistic GAN"),
@@ -625,8 +678,10 @@ class TrainTab(QWidget):
             self.extra_edit: self.tr("More flags of \u201cmain.py train\u201d, as on the command line"),
             self.runs_list: self.tr("Runs found on this computer; select one to see its curves"),
             self.sample_view: self.tr("Latest validation samples, a column per face: input, model output, "
-                                      "original; double-click to open it at full size"),
-            self.log_view: self.tr("Output of the training process (errors appear here)"),
+                                      "original; double-click to zoom into them"),
+            self.log_view: self.tr("Output of the training process (errors appear here); drag the line above "
+                                   "it to make it taller"),
+            self.log_scale_check: self.tr("A logarithmic loss axis, for losses that span decades (GAN stage)"),
         }
         for widget, tip in tips.items():
             widget.setToolTip(tip)

@@ -171,7 +171,9 @@ def load_model(name_or_path: str | Path | None) -> LoadedModel:
 def _load_own(path: Path) -> LoadedModel:
     module, meta = load_generator(path)
     info = ModelInfo(
-        name=meta.name or path.stem, path=path, arch=meta.arch, kind="face", scale=meta.scale,
+        # the file's name, as for any model: the one chosen on import or "Use this model", and the one
+        # `--model NAME` finds (the metadata's name is the training run's folder name)
+        name=path.stem, path=path, arch=meta.arch, kind="face", scale=meta.scale,
         input_size=meta.input_size, parameters=count_parameters(module), license=meta.license,
         description=meta.description, training=meta.training,
     )

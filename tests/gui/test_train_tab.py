@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices, QImage
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPlainTextEdit
 
+from core.models.loading import load_model
 from core.paths import user_models_dir
 from core.training import checkpoint as ckpt
 from core.training.runlog import read_metrics
@@ -63,7 +64,8 @@ def test_a_tiny_run_fills_the_plots_and_its_model_can_be_used(qtbot, tab: TrainT
     qtbot.waitUntil(lambda: tab.loss_plot.point_count() > 0, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not tab.is_busy(), timeout=WAIT_MS)
     assert tab.loss_plot.point_count() >= 6  # loss_g and loss_pixel at every step
-    assert tab.psnr_plot.point_count() == 6 and tab.ssim_plot.point_count() == 6  # model + bicubic at 2, 4, 6
+    # the model at 2, 4, 6 and bicubic as a level line from step 0 to 6
+    assert tab.psnr_plot.point_count() == 5 and tab.ssim_plot.point_count() == 5
     assert tab.curves.state == "finished" and tab.curves.step == 6
     assert tab.sample_view.has_image() and tab.sample_view.path == run_dir / "samples" / "step_0000006.png"
     assert "6" in tab.status_label.text() and tab.use_button.isEnabled() and not tab.resume_button.isEnabled()
@@ -71,19 +73,27 @@ def test_a_tiny_run_fills_the_plots_and_its_model_can_be_used(qtbot, tab: TrainT
     listed = [tab.runs_list.item(row).text() for row in range(tab.runs_list.count())]
     assert listed == ["run"]  # outside the runs folder, yet remembered
 
-    monkeypatch.setattr(tab, "_ask_model_name", lambda default: "mine")
+    tab.use_button.click()  # asks first: the scores against bicubic, the input size, a name
+    dialog = tab.use_dialog
+    assert dialog is not None and dialog.isVisible() and dialog.name_edit.text() == "run"
+    assert "bicubic" in dialog.psnr_value.text() and dialog.input_value.text().startswith("16\u00d716 px")
+    dialog.name_edit.setText("mine")
     with qtbot.waitSignal(tab.model_added, timeout=5000) as added:
-        tab.use_button.click()
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert Path(added.args[0]) == user_models_dir() / "mine.safetensors" and Path(added.args[0]).is_file()
-    tab.use_button.click()  # the same name again: refused, naming the file
-    boxes = _visible_boxes(tab)
-    assert len(boxes) == 1 and "mine.safetensors" in boxes[0].text() and "already installed" in boxes[0].text()
-    boxes[0].close()
+    assert added.args[1] == (not dialog.facts.below_bicubic)  # switching is proposed for a useful model only
+    assert load_model("mine").info.name == "mine"  # the lists show the name typed, not the run's folder name
+    tab.use_button.click()  # the same name again: refused in the dialog, before anything is copied
+    again = tab.use_dialog
+    again.name_edit.setText("mine")
+    assert not again.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    assert "already exists" in again.name_problem.text() and again.name_problem.isVisibleTo(again)
+    again.reject()
 
     reopened = TrainTab()  # the app opened again: the last run is shown with its curves
     qtbot.addWidget(reopened)
     assert reopened.runs_list.count() == 1 and reopened.loss_plot.point_count() == tab.loss_plot.point_count()
-    assert reopened.psnr_plot.point_count() == 6 and not reopened.is_busy()
+    assert reopened.psnr_plot.point_count() == 5 and not reopened.is_busy()
     reopened.shutdown()
 
 
@@ -116,10 +126,16 @@ def test_a_failing_run_shows_its_error_and_the_tab_stays_usable(qtbot, tab: Trai
                                                                   tmp_path: Path) -> None:
     _set_tiny_run(tab, faces, tmp_path / "failed", steps=4)
     tab.extra_edit.setText("--log-every often")  # refused by the child's own argument parser: exit 2, quickly
+    tab.resize(1200, 800)
+    tab.show()
     tab.start_training()
     qtbot.waitUntil(lambda: not tab.is_busy(), timeout=WAIT_MS)
     assert "exit code 2" in tab.status_label.text() and "invalid int value: 'often'" in tab.status_label.text()
     assert "usage:" in tab.log_view.toPlainText()
+    # the output wraps its long lines and takes a good share of the height to show the error
+    assert tab.log_view.lineWrapMode() == QPlainTextEdit.LineWrapMode.WidgetWidth
+    assert tab.log_view.horizontalScrollBar().maximum() == 0
+    assert tab.log_view.height() >= 0.35 * tab.charts.height()
     assert tab.start_button.isEnabled() and not tab.resume_button.isEnabled()
 
 
@@ -176,19 +192,72 @@ def test_choosing_a_past_run_fills_the_form_to_repeat_it(qtbot, tab: TrainTab, t
     assert tab.run_field.path() is None  # Start makes a new folder instead of refusing this one
 
 
-def test_the_sample_grid_opens_at_full_size_on_double_click(qtbot, tab: TrainTab, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sample_grid_opens_in_the_image_viewer_on_double_click(qtbot, tab: TrainTab, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
     grid = tmp_path / "step_0000010.png"
-    QImage(96, 32, QImage.Format.Format_RGB888).save(str(grid))
+    image = QImage(96, 32, QImage.Format.Format_RGB888)
+    image.fill(Qt.GlobalColor.darkCyan)
+    image.save(str(grid))
     tab.show()
     assert not tab.log_view.isVisible()  # no process started here: the samples have the room
     qtbot.mouseDClick(tab.sample_view, Qt.MouseButton.LeftButton)
-    assert opened == []  # nothing to open yet
+    assert tab.sample_view.viewer is None  # nothing to open yet
     tab.sample_view.show_file(grid)
     qtbot.mouseDClick(tab.sample_view, Qt.MouseButton.LeftButton)
-    assert opened == [str(grid)]
+    viewer = tab.sample_view.viewer
+    assert viewer is not None and viewer.isVisible() and opened == []  # in the application, not a launcher
+    assert viewer.canvas.image().size() == image.size() and viewer.canvas.image().pixelColor(5, 5) == image.pixelColor(5, 5)
+    assert "step_0000010.png" in viewer.windowTitle()
+    viewer.actual_action.trigger()
+    assert viewer.canvas.scale == pytest.approx(1.0) and viewer.zoom_label.text() == "100%"
+    viewer.zoom_in_action.trigger()
+    assert viewer.canvas.scale > 1.0
+    viewer.close()
+
+
+def test_switching_runs_resets_the_axes_and_the_status_follows_the_running_process(
+        qtbot, tab: TrainTab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def past_run(name: str, psnr: float, bicubic: float, last_step: int) -> Path:
+        run_dir = tmp_path / "runs" / name  # under FACESR_RUNS_DIR
+        run_dir.mkdir(parents=True)
+        (run_dir / ckpt.CONFIG_FILE).write_text(json.dumps({"config": {"preset": "cpu-quick", "stage": "pixel",
+                                                                       "steps": 100}, "created": name}))
+        lines = [{"type": "event", "event": "start", "step": 0, "steps": 100, "time": 0.0}]
+        lines += [{"type": "train", "step": s, "loss_g": 0.05, "loss_pixel": 0.05, "images_per_s": 10.0,
+                   "time": float(s)} for s in range(10, last_step + 1, 10)]
+        lines.append({"type": "val", "step": 20, "psnr_y": psnr, "ssim_y": 0.7, "bicubic_psnr_y": bicubic,
+                      "bicubic_ssim_y": 0.8})
+        (run_dir / ckpt.METRICS_FILE).write_text("".join(json.dumps(line) + "\n" for line in lines))
+        return run_dir
+
+    first, second = past_run("a", 31.0, 30.0, 40), past_run("b", 20.0, 21.0, 40)
+    tab.resize(1200, 800)
+    tab.show()
+    tab.load_run(first)
+    tab.psnr_plot.getPlotItem().setYRange(30.4, 30.6)  # zoomed in on the first run
+    tab.load_run(second)
+    qtbot.waitUntil(lambda: tab.psnr_plot.y_range()[0] < 20.0 and tab.psnr_plot.y_range()[1] > 21.0)
+
+    third = past_run("c", 24.0, 24.18, 40)
+    tab.load_run(third)
+    monkeypatch.setattr(tab, "is_busy", lambda: True)  # as if this run's process were running
+    tab.status_label.setText("Starting the training process\u2026")
+    with (third / ckpt.METRICS_FILE).open("a") as handle:
+        handle.write(json.dumps({"type": "train", "step": 50, "loss_g": 0.04, "time": 50.0}) + "\n")
+    qtbot.waitUntil(lambda: "step 50 of 100" in tab.status_label.text())
+    assert "PSNR-Y 24.00 dB, bicubic 24.18 dB" in tab.status_label.text()
+
+
+def test_the_loss_axis_log_scale_is_a_remembered_choice(qtbot, tab: TrainTab) -> None:
+    assert not tab.loss_plot.log_y() and not tab.log_scale_check.isChecked()
+    tab.log_scale_check.setChecked(True)
+    assert tab.loss_plot.log_y()
+    again = TrainTab()
+    qtbot.addWidget(again)
+    assert again.log_scale_check.isChecked() and again.loss_plot.log_y()
+    again.shutdown()
 
 
 def test_a_preset_brings_its_own_values(qtbot, tab: TrainTab) -> None:

@@ -266,6 +266,34 @@
 <context>
     <name>TrainTab</name>
     <message>
+        <source>Preparing the data and the model…</source>
+        <translation>正在准备数据和模型…</translation>
+    </message>
+    <message>
+        <source>Training: step {step} of {total}.</source>
+        <translation>训练中：第 {step} / {total} 步。</translation>
+    </message>
+    <message>
+        <source>Last validation (step {step}): PSNR-Y {model:.2f} dB, bicubic {bicubic:.2f} dB.</source>
+        <translation>最近一次验证（第 {step} 步）：PSNR-Y {model:.2f} dB，双三次插值 {bicubic:.2f} dB。</translation>
+    </message>
+    <message>
+        <source>Loss axis: log scale</source>
+        <translation>损失轴：对数刻度</translation>
+    </message>
+    <message>
+        <source>A logarithmic loss axis, for losses that span decades (GAN stage)</source>
+        <translation>对数刻度的损失轴，适合跨越多个数量级的损失（GAN 阶段）</translation>
+    </message>
+    <message>
+        <source>Output of the training process (errors appear here); drag the line above it to make it taller</source>
+        <translation>训练进程的输出（错误信息显示在这里）；拖动其上方的分隔线可以调高</translation>
+    </message>
+    <message>
+        <source>Latest validation samples, a column per face: input, model output, original; double-click to zoom into them</source>
+        <translation>最新验证样例，每列一张人脸：输入、模型输出、原图；双击可放大查看</translation>
+    </message>
+    <message>
         <source>{path}
 preset {preset}, {stage} stage, {steps} steps
 dataset: {data}</source>
@@ -344,10 +372,6 @@ dataset: {data}</source>
     <message>
         <source>Use this model</source>
         <translation>使用此模型</translation>
-    </message>
-    <message>
-        <source>Name of the model in the model list:</source>
-        <translation>模型列表中的模型名称：</translation>
     </message>
     <message>
         <source>&amp;Dataset folder:</source>
@@ -574,14 +598,6 @@ dataset: {data}</source>
         <translation>本机上找到的训练记录；选择一项查看其曲线</translation>
     </message>
     <message>
-        <source>Latest validation samples, a column per face: input, model output, original; double-click to open it at full size</source>
-        <translation>最新验证样例，每列一张人脸：输入、模型输出、原图；双击以原尺寸打开</translation>
-    </message>
-    <message>
-        <source>Output of the training process (errors appear here)</source>
-        <translation>训练进程的输出（错误信息显示在这里）</translation>
-    </message>
-    <message>
         <source>Start a new run in a separate process</source>
         <translation>在独立进程中开始新的训练</translation>
     </message>
@@ -600,6 +616,143 @@ dataset: {data}</source>
     <message>
         <source>Look for runs again</source>
         <translation>重新查找训练记录</translation>
+    </message>
+</context>
+<context>
+    <name>SampleView</name>
+    <message>
+        <source>Cannot open the sample</source>
+        <translation>无法打开样例</translation>
+    </message>
+    <message>
+        <source>{path}: the image cannot be read</source>
+        <translation>{path}：无法读取该图像</translation>
+    </message>
+</context>
+<context>
+    <name>ImageViewer</name>
+    <message>
+        <source>Image</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>适应窗口</translation>
+    </message>
+    <message>
+        <source>Show the whole image</source>
+        <translation>显示整张图像</translation>
+    </message>
+    <message>
+        <source>100%</source>
+        <translation>100%</translation>
+    </message>
+    <message>
+        <source>One image pixel per screen pixel</source>
+        <translation>一个图像像素对应一个屏幕像素</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <source>Enlarge the view (or turn the mouse wheel)</source>
+        <translation>放大视图（或滚动鼠标滚轮）</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <source>Shrink the view (or turn the mouse wheel)</source>
+        <translation>缩小视图（或滚动鼠标滚轮）</translation>
+    </message>
+    <message>
+        <source>The wheel zooms, dragging pans; double-click: fit or 100%</source>
+        <translation>滚轮缩放，拖动平移；双击：适应窗口或 100%</translation>
+    </message>
+</context>
+<context>
+    <name>UseModelDialog</name>
+    <message>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <source> (best validation, step {step})</source>
+        <translation>（最佳验证结果，第 {step} 步）</translation>
+    </message>
+    <message>
+        <source>Add the run’s best model to the model lists{at_step}.</source>
+        <translation>将此训练的最佳模型添加到模型列表{at_step}。</translation>
+    </message>
+    <message>
+        <source>PSNR-Y:</source>
+        <translation>PSNR-Y：</translation>
+    </message>
+    <message>
+        <source>SSIM-Y:</source>
+        <translation>SSIM-Y：</translation>
+    </message>
+    <message>
+        <source>Input size:</source>
+        <translation>输入尺寸：</translation>
+    </message>
+    <message>
+        <source>&amp;Name in the model lists:</source>
+        <translation>模型列表中的名称(&amp;N)：</translation>
+    </message>
+    <message>
+        <source>not measured (the run has not validated yet)</source>
+        <translation>未测量（此训练尚未验证）</translation>
+    </message>
+    <message>
+        <source>{model:.2f} dB; bicubic upscaling {bicubic:.2f} dB ({gain:+.2f} dB)</source>
+        <translation>{model:.2f} dB；双三次插值放大 {bicubic:.2f} dB（{gain:+.2f} dB）</translation>
+    </message>
+    <message>
+        <source>{model:.4f}; bicubic upscaling {bicubic:.4f}</source>
+        <translation>{model:.4f}；双三次插值放大 {bicubic:.4f}</translation>
+    </message>
+    <message>
+        <source>{size}×{size} px faces, enlarged ×{scale}. Faces larger than {size} px in a photo are left to the background upscaler (a face is never made worse), so photos with large faces may get no face restored.</source>
+        <translation>{size}×{size} 像素的人脸，放大 ×{scale}。照片中大于 {size} 像素的人脸交给背景放大处理（人脸绝不会变差），因此人脸较大的照片可能没有一张人脸被修复。</translation>
+    </message>
+    <message>
+        <source>This model scores below plain bicubic upscaling: it makes faces worse. Train it longer before using it.</source>
+        <translation>此模型的得分低于普通的双三次插值放大：它会让人脸变差。请先训练更长时间再使用。</translation>
+    </message>
+    <message>
+        <source>&amp;Switch the Restore tab to this model now</source>
+        <translation>立即让“修复”页改用此模型(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Otherwise the model is added to the lists and the Restore tab keeps its current model</source>
+        <translation>否则模型只加入列表，“修复”页继续使用当前模型</translation>
+    </message>
+    <message>
+        <source>&amp;Add the model</source>
+        <translation>添加模型(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Type a name for the model.</source>
+        <translation>请输入模型名称。</translation>
+    </message>
+    <message>
+        <source>The name is too long (at most {count} characters).</source>
+        <translation>名称过长（最多 {count} 个字符）。</translation>
+    </message>
+    <message>
+        <source>A name cannot start with a dot or hold any of &lt; &gt; : &quot; / \ | ? *</source>
+        <translation>名称不能以点开头，也不能包含 &lt; &gt; : &quot; / \ | ? * 中的任何字符</translation>
+    </message>
+    <message>
+        <source>A model named “{name}” already exists: choose another name.</source>
+        <translation>已存在名为“{name}”的模型：请换一个名称。</translation>
     </message>
 </context>
 </TS>

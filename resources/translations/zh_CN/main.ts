@@ -125,6 +125,10 @@
     <context>
         <name>MainWindow</name>
         <message>
+            <source>The new model is in the model lists; the Restore tab uses it now.</source>
+            <translation>新模型已加入模型列表；“修复”页现在使用它。</translation>
+        </message>
+        <message>
             <source>Restore</source>
             <translation>修复</translation>
         </message>
