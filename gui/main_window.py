@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QToolBar, QWidget
@@ -123,6 +124,8 @@ class MainWindow(QMainWindow):
         self.restore_tab.message.connect(self._restore_message)
         self.restore_tab.opened.connect(lambda: self.tabs.setCurrentIndex(RESTORE))
         self.restore_tab.manage_models.connect(self.show_models)
+        self.restore_tab.options.download_requested.connect(self.offer_download)
+        self.batch_tab.download_requested.connect(self.offer_download)
         self.batch_tab.manage_models.connect(self.show_models)
         self.batch_tab.result_activated.connect(self.restore_tab.show_batch_result)  # it shows the Restore tab
         self.restore_tab.state_changed.connect(self._update_busy)
@@ -179,6 +182,16 @@ class MainWindow(QMainWindow):
         self.models_dialog = dialog
         return dialog
 
+    def offer_download(self, name: str) -> None:
+        """A catalogue model not downloaded yet was chosen in a list: the Models dialog asks (showing the
+        licence) and downloads it with its progress and Cancel; when it lands it is in every list."""
+        dialog = self.models_dialog if self._models_dialog_open() else self.show_models()
+        dialog.start_download(name)
+
+    def _models_dialog_open(self) -> bool:
+        dialog = getattr(self, "models_dialog", None)
+        return dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible()
+
     def _models_changed(self, path: str) -> None:
         self.restore_tab.refresh_models(select=path)
         self.batch_tab.refresh_models()
@@ -231,6 +244,8 @@ class MainWindow(QMainWindow):
             log.info("closing: stopping %s", ", ".join(busy))
         for _, tab in self._named_tabs():
             tab.shutdown()
+        if self._models_dialog_open():
+            self.models_dialog.reject()  # cancels a download and waits for its thread
         stored.save_window(self.saveGeometry(), self.saveState(), self.tabs.currentIndex())
         event.accept()
 

@@ -1,8 +1,13 @@
-"""The Models dialog: installed models with their details, Import, and Set as default.
+"""The Models dialog: installed models with their details, Import, Set as default, and "Get more models".
 
 Listing loads every model file (that is how its architecture, scale and parameter count are known),
 which takes seconds for large third-party files, so listing and importing run in the dialog's own
 worker thread; the dialog stops that thread when it closes.
+
+"Get more models" lists core's catalogue of official models (GFPGAN, CodeFormer, Real-ESRGAN). A
+download starts only after a confirmation that shows the licence, runs in a second worker thread (so
+listing stays possible) with a progress bar, rate and time left, and can be cancelled; closing the
+dialog cancels it. A finished download is announced with ``models_changed`` like an import.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QUrl, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QHeaderView, QInputDialog,
-                               QLabel, QMessageBox, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
-                               QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QGroupBox, QHeaderView,
+                               QInputDialog, QLabel, QMessageBox, QProgressBar, QPushButton, QSplitter, QTableWidget,
+                               QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
+from core.downloads import CatalogueEntry, TransferRate, catalogue_entries, fetch_weights, format_bytes
 from core.errors import FaceSRError, ModelError
+from core.eta import format_duration
 from core.models.loading import (MODEL_EXTENSIONS, ModelInfo, default_model_path, describe_models, install_model,
                                  set_default_model)
 from core.paths import shipped_weights_dir, user_models_dir
@@ -28,6 +35,8 @@ from gui.i18n import fill
 from gui.worker import Job, WorkerThread
 
 COLUMNS = 6
+CATALOGUE_COLUMNS = 6  # name, for, size, licence, progress, Download/Cancel
+PROGRESS_COLUMN, BUTTON_COLUMN = 4, 5
 
 
 def value_text(value: object) -> str:
@@ -84,7 +93,8 @@ class ModelsDialog(QDialog):
         self.folder_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(
             str(user_models_dir()))))
         self.table.itemSelectionChanged.connect(self._show_details)
-        self.resize(820, 560)
+        self._build_catalogue(layout)
+        self.resize(900, 720)
         self.retranslate()
         self.refresh()
 
@@ -200,6 +210,167 @@ class ModelsDialog(QDialog):
         self.models_changed.emit(str(entry.path))
         self._listed((self.entries, self.default), entry.path)
 
+    # --- get more models (the catalogue) ----------------------------------------------------------
+
+    def _build_catalogue(self, layout: QVBoxLayout) -> None:
+        self.downloader = WorkerThread(self)  # its own thread: a download takes minutes, listing must not wait
+        self.downloading: str | None = None
+        self._rate = TransferRate()
+        self._refresh_after: Path | None = None  # listing was busy when a download ended: list again after it
+        self.catalogue_entries: list[CatalogueEntry] = []
+        self.catalogue = QTableWidget(0, CATALOGUE_COLUMNS)
+        self.catalogue.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.catalogue.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.catalogue.verticalHeader().setVisible(False)
+        self.catalogue.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.catalogue.horizontalHeader().setSectionResizeMode(PROGRESS_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.download_label = QLabel()
+        self.download_label.setWordWrap(True)
+        self.catalogue_box = QGroupBox()
+        box_layout = QVBoxLayout(self.catalogue_box)
+        box_layout.addWidget(self.catalogue)
+        box_layout.addWidget(self.download_label)
+        layout.insertWidget(1, self.catalogue_box)
+        self.fill_catalogue()
+
+    def fill_catalogue(self) -> None:
+        """One row per catalogue model: name, purpose, size, licence, progress, and Download/Cancel."""
+        self.catalogue_entries = catalogue_entries()
+        self.catalogue.setRowCount(len(self.catalogue_entries))
+        for row, entry in enumerate(self.catalogue_entries):
+            info = entry.info
+            size = format_bytes(info.display_size) if info.display_size else "?"
+            cells = [info.name, self._purpose(entry), size if info.size else fill(self.tr("about %1"), size),
+                     info.licence]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(f"{info.description}\n{info.url}")
+                self.catalogue.setItem(row, column, item)
+            if self.catalogue.cellWidget(row, PROGRESS_COLUMN) is None:
+                bar = QProgressBar()
+                bar.setTextVisible(True)
+                self.catalogue.setCellWidget(row, PROGRESS_COLUMN, bar)
+                button = QPushButton()
+                button.clicked.connect(lambda _=False, name=info.name: self._download_clicked(name))
+                self.catalogue.setCellWidget(row, BUTTON_COLUMN, button)
+            self._show_row_state(row)
+
+    def _purpose(self, entry: CatalogueEntry) -> str:
+        texts = {"gfpgan-1.4": self.tr("faces, 512 px: natural results on ordinary photos"),
+                 "codeformer": self.tr("faces, 512 px: heavy damage; fidelity slider"),
+                 "realesrgan-x4plus": self.tr("background: sharp upscaling (slow on a CPU)"),
+                 "realesr-general-x4v3": self.tr("background: small and fast")}
+        return texts.get(entry.info.name, entry.info.good_at)
+
+    def _row_of_download(self, name: str) -> int:
+        return next(row for row, entry in enumerate(self.catalogue_entries) if entry.info.name == name)
+
+    def _show_row_state(self, row: int) -> None:
+        entry = self.catalogue_entries[row]
+        bar: QProgressBar = self.catalogue.cellWidget(row, PROGRESS_COLUMN)
+        button: QPushButton = self.catalogue.cellWidget(row, BUTTON_COLUMN)
+        running = self.downloading == entry.info.name
+        if not running:
+            bar.setRange(0, 1)
+            bar.setValue(1 if entry.installed else 0)
+            bar.setFormat(self.tr("installed") if entry.installed else self.tr("not downloaded"))
+        button.setText(self.tr("Cancel") if running else self.tr("Installed") if entry.installed
+                       else self.tr("Download"))
+        button.setEnabled(running or (not entry.installed and self.downloading is None))
+        button.setToolTip(fill(self.tr("Stop downloading %1 (nothing is kept)"), entry.info.name) if running else
+                          fill(self.tr("Download %1 into %2 (the licence is shown first)"), entry.info.name,
+                               user_models_dir()))
+
+    def _download_clicked(self, name: str) -> None:
+        if self.downloading == name:
+            self.cancel_download()
+        else:
+            self.start_download(name)
+
+    def start_download(self, name: str) -> bool:
+        """Ask (showing the licence), then download ``name`` in the background; False when not started."""
+        self.fill_catalogue()  # the file may have arrived since the list was made
+        entry = next((e for e in self.catalogue_entries if e.info.name == name), None)
+        if entry is None or entry.installed or self.downloader.busy:
+            if self.downloader.busy:
+                self.download_label.setText(self.tr("Another download is running: wait for it or cancel it."))
+            return False
+        info = entry.info
+        size = format_bytes(info.display_size) if info.display_size else self.tr("unknown size")
+        question = fill(self.tr("%1\n\nLicence: %2\nSize: %3\nFrom: %4\nInto: %5\n\nThe file is checked against "
+                                "its published SHA-256 before it is used. Download it now?"),
+                        info.description, info.licence, size, info.url, user_models_dir())
+        if not self.ask(fill(self.tr("Download %1?"), info.name), question):
+            return False
+
+        def job(cancel: CancelToken, progress: ProgressCallback) -> Path:
+            def report(done: int, total: int, message: str) -> None:
+                progress(done // 1024, total // 1024, message)  # KiB: byte counts can overflow a Qt int
+
+            return fetch_weights(name, report, cancel)
+
+        self.downloading, self._rate = name, TransferRate()
+        worker = self.downloader.submit(job)
+        worker.progress.connect(self._download_progress)
+        worker.finished.connect(self._downloaded)
+        worker.failed.connect(self._download_failed)
+        worker.cancelled.connect(self._download_cancelled)
+        row = self._row_of_download(name)
+        bar: QProgressBar = self.catalogue.cellWidget(row, PROGRESS_COLUMN)
+        bar.setRange(0, 0)
+        bar.setFormat("%p%")
+        self.download_label.setText(fill(self.tr("Connecting to download %1…"), name))
+        for index in range(len(self.catalogue_entries)):
+            self._show_row_state(index)
+        return True
+
+    def cancel_download(self) -> None:
+        if self.downloader.busy:
+            self.downloader.cancel()
+            self.download_label.setText(self.tr("Cancelling the download…"))
+
+    def _download_progress(self, done_kib: int, total_kib: int, message: str) -> None:
+        if self.downloading is None:
+            return
+        bar: QProgressBar = self.catalogue.cellWidget(self._row_of_download(self.downloading), PROGRESS_COLUMN)
+        bar.setRange(0, max(total_kib, 0))
+        bar.setValue(min(done_kib, total_kib) if total_kib else 0)
+        self._rate.update(done_kib * 1024)
+        rate = self._rate.bytes_per_second
+        speed = f"{format_bytes(rate)}/s" if rate else "–"
+        left = format_duration(self._rate.seconds_left(total_kib * 1024))
+        self.download_label.setText(fill(self.tr("%1: %2 of %3 at %4, %5 left"), self.downloading,
+                                         format_bytes(done_kib * 1024),
+                                         format_bytes(total_kib * 1024) if total_kib else "?", speed, left))
+
+    def _download_ended(self) -> str:
+        name, self.downloading = self.downloading or "", None
+        self.fill_catalogue()
+        return name
+
+    def _downloaded(self, path: Path) -> None:
+        name = self._download_ended()
+        self.download_label.setText(fill(self.tr("%1 is installed: it is now in the model lists."), name))
+        self.models_changed.emit(str(path))
+        if self.runner.busy:
+            self._refresh_after = path
+        else:
+            self.refresh(select=path)
+
+    def _download_failed(self, message: str) -> None:
+        self._download_ended()
+        self._error(self.tr("The download failed"), message)
+        self.download_label.setText(message)
+
+    def _download_cancelled(self) -> None:
+        name = self._download_ended()
+        self.download_label.setText(fill(self.tr("The download of %1 was cancelled; nothing was kept."), name))
+
+    def ask(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     # --- worker ----------------------------------------------------------------------------------
 
     def _run(self, job: Job, on_done: Callable[[Any], None], text: str) -> None:
@@ -229,6 +400,9 @@ class ModelsDialog(QDialog):
     def _idle(self) -> None:
         self.import_button.setEnabled(True)
         self._show_details()
+        if self._refresh_after is not None:  # a download ended while the list was being read
+            path, self._refresh_after = self._refresh_after, None
+            self.refresh(select=path)
 
     def _error(self, title: str, text: str) -> None:
         self.status.setText(text)
@@ -237,6 +411,7 @@ class ModelsDialog(QDialog):
         self.error_box = box
 
     def done(self, result: int) -> None:
+        self.downloader.shutdown(timeout_ms=None)  # cancels a download; the next chunk's check ends it
         self.runner.shutdown(timeout_ms=None)  # listing and importing cannot be cancelled: wait for them
         super().done(result)
 
@@ -259,6 +434,14 @@ class ModelsDialog(QDialog):
         self.folder_button.setText(self.tr("Open &folder"))
         self.folder_button.setToolTip(self.tr("Show your model folder in the file manager"))
         self.table.setToolTip(self.tr("Installed models; red rows cannot be used (hover for the reason)"))
+        self.catalogue_box.setTitle(self.tr("Get more models"))
+        self.catalogue.setHorizontalHeaderLabels([self.tr("Name"), self.tr("For"), self.tr("Size"),
+                                                  self.tr("Licence"), self.tr("Progress"), ""])
+        self.catalogue.setToolTip(self.tr("The established restorers, downloaded from their official releases "
+                                          "only when you ask, and checked against their published SHA-256"))
+        if not self.downloading:
+            self.download_label.setText(fill(self.tr("Downloads go to %1."), user_models_dir()))
+        self.fill_catalogue()
         if self.entries:
             selected = self.selected_entry()
             self._listed((self.entries, self.default), selected.path if selected is not None else None)

@@ -16,12 +16,24 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QWidget)
 
 from core.config import DETECTORS, SCALES, DetectSettings, RestoreSettings
+from core.downloads import CatalogueEntry, catalogue_entries_not_installed, format_bytes
 from core.errors import ModelError
 from core.models.loading import ModelInfo
 from gui import settings as stored
 from gui.i18n import fill
 
 CHOOSE_FILE = "<choose>"  # background combo item that opens a file dialog
+CATALOGUE_ITEM = "catalogue:"  # + name: a catalogue model not downloaded yet; choosing it offers the download
+
+
+def catalogue_item_name(data: object) -> str | None:
+    """The catalogue name behind a combo item's data, or None for an installed model or another item."""
+    return data[len(CATALOGUE_ITEM):] if isinstance(data, str) and data.startswith(CATALOGUE_ITEM) else None
+
+
+def catalogue_item_text(widget: QWidget, entry: CatalogueEntry) -> str:
+    size = format_bytes(entry.info.display_size) if entry.info.display_size else "?"
+    return fill(widget.tr("%1 (not downloaded, %2)"), entry.info.name, size)
 
 
 def without_mnemonic(text: str) -> str:
@@ -50,6 +62,8 @@ class RestoreOptions(QWidget):
         self.prefix = prefix  # where this tab's options are remembered
         self._infos: dict[str, ModelInfo] = {}
         self._previous_background = 0
+        self._previous_model = 0
+        self._catalogue: list[CatalogueEntry] = []
         self._previous_detector = "yunet"
         self.model_combo = QComboBox()
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -182,16 +196,29 @@ class RestoreOptions(QWidget):
             self.model_combo.addItem(info.name, str(info.path))
         if not faces:
             self.model_combo.addItem("", None)
+        self._catalogue = catalogue_entries_not_installed()
+        self._add_catalogue_items(self.model_combo, "face")
         index = self.model_combo.findData(str(wanted)) if wanted else -1
         self.model_combo.setCurrentIndex(max(0, index))
-        self.model_combo.setEnabled(bool(faces))
+        self._previous_model = self.model_combo.currentIndex()
+        self.model_combo.setEnabled(bool(faces) or self.model_combo.count() > 1)
         self.model_combo.blockSignals(False)
-        self._fill_backgrounds([i for i in infos if i.kind == "sr"])
+        self._fill_backgrounds([i for i in infos if i.kind == "sr"], select)
         self._update_fidelity()
         self.retranslate()
 
-    def _fill_backgrounds(self, models: list[ModelInfo]) -> None:
+    def _add_catalogue_items(self, combo: QComboBox, kind: str) -> None:
+        for entry in self._catalogue:
+            if entry.info.kind == kind:
+                combo.addItem(catalogue_item_text(self, entry), CATALOGUE_ITEM + entry.info.name)
+                combo.setItemData(combo.count() - 1, fill(self.tr("%1; licence: %2. Choose it to download it."),
+                                                          entry.info.description, entry.info.licence),
+                                  Qt.ItemDataRole.ToolTipRole)
+
+    def _fill_backgrounds(self, models: list[ModelInfo], select: str | None = None) -> None:
         current = self.background_combo.currentData() if self.background_combo.count() else self._wanted_background
+        if select and any(str(info.path) == select for info in models):
+            current = select  # a background model just downloaded or imported
         self.background_combo.blockSignals(True)
         self.background_combo.clear()
         self.background_combo.addItem("", "")  # Lanczos; text set in retranslate
@@ -199,6 +226,7 @@ class RestoreOptions(QWidget):
             self.background_combo.addItem(info.name, str(info.path))
         if current and self.background_combo.findData(current) < 0 and Path(current).is_file():
             self.background_combo.addItem(Path(current).name, current)
+        self._add_catalogue_items(self.background_combo, "sr")
         self.background_combo.addItem("", CHOOSE_FILE)
         self.background_combo.setCurrentIndex(max(0, self.background_combo.findData(current or "")))
         self._previous_background = self.background_combo.currentIndex()
@@ -209,7 +237,8 @@ class RestoreOptions(QWidget):
         for widget in (self.model_combo, self.models_button, self.scale_combo, self.detector_combo,
                        self.background_combo, self.device_combo, self.force_check):
             widget.setEnabled(enabled)
-        self.model_combo.setEnabled(enabled and bool(self._infos) and self.model_combo.currentData() is not None)
+        self.model_combo.setEnabled(enabled and (self.model_combo.count() > 1 or  # catalogue items to choose
+                                                 bool(self._infos) and self.model_combo.currentData() is not None))
         self._update_fidelity(enabled)
 
     def revert_detector(self) -> None:
@@ -221,6 +250,14 @@ class RestoreOptions(QWidget):
     # --- reactions -------------------------------------------------------------------------------
 
     def _model_chosen(self) -> None:
+        name = catalogue_item_name(self.model_combo.currentData())
+        if name is not None:  # not downloaded: back to the model used so far, and offer the download
+            self.model_combo.blockSignals(True)
+            self.model_combo.setCurrentIndex(self._previous_model)
+            self.model_combo.blockSignals(False)
+            self.download_requested.emit(name)
+            return
+        self._previous_model = self.model_combo.currentIndex()
         self._update_fidelity()
         self.retranslate()  # the model's tooltip tells its architecture and size
         self.inference_changed.emit()
@@ -241,6 +278,11 @@ class RestoreOptions(QWidget):
         self._previous_detector = str(self.detector_combo.currentData())
 
     def _background_chosen(self, index: int) -> None:
+        name = catalogue_item_name(self.background_combo.itemData(index))
+        if name is not None:
+            self.background_combo.setCurrentIndex(self._previous_background)
+            self.download_requested.emit(name)
+            return
         if self.background_combo.itemData(index) == CHOOSE_FILE:
             path, _ = QFileDialog.getOpenFileName(
                 self, self.tr("Background super-resolution model"), str(stored.folder("models")),
@@ -280,7 +322,7 @@ class RestoreOptions(QWidget):
             self.labels[name].setText(text)
         self.models_button.setText(self.tr("Mo&dels…"))
         self.models_button.setToolTip(self.tr("Import, inspect and choose the default face model (Ctrl+M)"))
-        if self.model_combo.count() == 1 and self.model_combo.itemData(0) is None:
+        if self.model_combo.count() >= 1 and self.model_combo.itemData(0) is None:
             self.model_combo.setItemText(0, self.tr("No face model installed"))
         info = self.model_info()
         self.model_combo.setToolTip(
@@ -307,6 +349,7 @@ class RestoreOptions(QWidget):
                 self.background_combo.setItemText(index, self.tr("Lanczos (plain upscaling)"))
             elif data == CHOOSE_FILE:
                 self.background_combo.setItemText(index, self.tr("Other model file…"))
+        self._retranslate_catalogue_items()
         self.background_combo.setToolTip(self.tr("How the photo around the faces is enlarged: plainly, or with a "
                                                  "super-resolution model such as Real-ESRGAN"))
         device_texts = {"auto": self.tr("Automatic"), "cpu": self.tr("CPU"), "cuda": self.tr("GPU (CUDA)")}
@@ -317,6 +360,14 @@ class RestoreOptions(QWidget):
         self.force_check.setToolTip(self.tr(
             "Also restore faces larger than the model input. They must be shrunk to the model's face size first, "
             "which can lose detail; unticked, they are upscaled with the background instead"))
+
+    def _retranslate_catalogue_items(self) -> None:
+        entries = {CATALOGUE_ITEM + entry.info.name: entry for entry in self._catalogue}
+        for combo in (self.model_combo, self.background_combo):
+            for index in range(combo.count()):
+                entry = entries.get(combo.itemData(index))
+                if entry is not None:
+                    combo.setItemText(index, catalogue_item_text(self, entry))
 
     def force_text(self) -> str:
         """The force option's visible text without its mnemonic, for messages that name it."""

@@ -2,7 +2,8 @@
 
 It serves files from a dict and records every request's path and Range header. Behaviours:
 ``drop_after`` bytes: the first ``drops`` responses announce the full length but close the connection
-after that many bytes; ``ranges``: answer Range requests with 206 (else ignore them and send 200).
+after that many bytes; ``ranges``: answer Range requests with 206 (else ignore them and send 200);
+``pace_s``: pause that long after every 64 KiB (a slow link, so that a Cancel lands mid-file).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import http.server
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ class Loopback:
     ranges: bool = True
     drop_after: int | None = None
     drops: int = 0
+    pace_s: float = 0.0
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Range header)
     port: int = 0
 
@@ -60,7 +63,15 @@ def _handler(state: Loopback) -> type[http.server.BaseHTTPRequestHandler]:
                 self.wfile.flush()
                 self.close_connection = True
                 return
-            self.wfile.write(payload)
+            if not state.pace_s:
+                self.wfile.write(payload)
+                return
+            for start in range(0, len(payload), 1 << 16):
+                try:
+                    self.wfile.write(payload[start:start + (1 << 16)])
+                except OSError:  # the client hung up (a cancelled download)
+                    return
+                time.sleep(state.pace_s)
 
         def log_message(self, *args: object) -> None:  # keep the test output clean
             pass

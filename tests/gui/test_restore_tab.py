@@ -143,7 +143,9 @@ def test_no_installed_model_explains_what_to_do(qtbot, photo: Path) -> None:
     widget = RestoreTab()
     qtbot.addWidget(widget)
     qtbot.waitUntil(lambda: widget._models_known and not widget.is_busy(), timeout=WAIT_MS)
-    assert not widget.options.model_combo.isEnabled()
+    combo = widget.options.model_combo  # nothing installed: only the catalogue's face models, to download
+    assert combo.currentData() is None and widget.options.settings().model is None
+    assert [combo.itemData(i) for i in range(1, combo.count())] == ["catalogue:gfpgan-1.4", "catalogue:codeformer"]
     widget.open_files([photo])
     qtbot.waitUntil(lambda: widget._error_box is not None, timeout=5000)
     assert "Models" in widget._error_box.informativeText() + widget._error_box.text()
