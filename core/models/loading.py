@@ -7,9 +7,7 @@ architecture's own value range, so input size, range and fidelity are handled he
 from __future__ import annotations
 
 import logging
-import pickle
 import shutil
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +20,7 @@ from core.atomic import atomic_output
 from core.errors import ModelError, brief
 from core.models.registry import count_parameters
 from core.models.store import load_generator, read_metadata
+from core.models.vetting import MAX_PARAMETERS, building_budget, check_file, count_elements, read_tensors
 from core.paths import shipped_weights_dir, user_models_dir
 
 log = logging.getLogger(__name__)
@@ -153,10 +152,14 @@ def default_model_path() -> Path:
 
 
 def set_default_model(name_or_path: str | Path) -> Path:
+    """Make a model the default, after checking it loads (as Import does): a default that cannot load would
+    make every later restore without --model fail."""
     path = resolve_model(name_or_path)
-    folder = user_models_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / DEFAULT_CHOICE_FILE).write_text(str(path), encoding="utf-8")
+    if path.suffix.lower() not in MODEL_EXTENSIONS:
+        raise ModelError(path, f"not a model file (supported: {', '.join(sorted(MODEL_EXTENSIONS))})")
+    load_model(path)  # raises ModelError with the cause
+    with atomic_output(user_models_dir() / DEFAULT_CHOICE_FILE) as temporary:
+        temporary.write_text(str(path), encoding="utf-8")
     return path
 
 
@@ -212,22 +215,27 @@ def _signed_face_forward(module: nn.Module, has_fidelity: bool) -> Forward:
 
 
 def _spandrel_load(path: Path) -> Any:
+    """Read the file as data (vetting.read_tensors), then let spandrel detect and build the network.
+
+    spandrel's own ``load_from_file`` is not used: for ``.pt`` files it tries ``torch.jit.load`` first,
+    which runs code from the file. Its build is bounded by what the file holds, as key names decide depth.
+    """
+    tensors = read_tensors(path)  # first: a file that is not a model is refused before importing spandrel
     import spandrel
     import spandrel_extra_arches
 
     spandrel_extra_arches.install(ignore_duplicates=True)
+    state = spandrel.canonicalize_state_dict(tensors)
+    elements = count_elements(state)
+    if elements > MAX_PARAMETERS:
+        raise ModelError(path, f"refused: {elements:,} weights is more than the {MAX_PARAMETERS:,} allowed")
     try:
-        return spandrel.ModelLoader().load_from_file(path)
+        # twice what the file holds: some architectures keep buffers or unused layers out of their state dicts
+        with building_budget(path, max_tensors=2 * len(state) + 256, max_elements=2 * elements + 2**24):
+            return spandrel.ModelLoader().load_from_state_dict(state)
     except spandrel.UnsupportedModelError as error:
         raise ModelError(path, "unsupported model: its architecture was not recognised") from error
-    except pickle.UnpicklingError as error:
-        if "forbidden" in str(error):  # spandrel's allow-list stopped a global: possibly hostile code
-            raise ModelError(path, f"refused: the file holds objects outside the allowed list ({brief(error)})") \
-                from error
-        raise ModelError(path, f"the file is corrupt or not a model ({brief(error)})") from error
-    except ValueError as error:  # unsupported extension, bad safetensors header
-        raise ModelError(path, f"not a usable model file ({brief(error)})") from error
-    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, KeyError, TypeError) as error:
+    except (ValueError, RuntimeError, KeyError, TypeError, IndexError, AttributeError, AssertionError) as error:
         raise ModelError(path, "the file is corrupt or its weights do not match any supported architecture "
                          f"({type(error).__name__}: {brief(error)})") from error
 

@@ -7,6 +7,7 @@ size, and free-form name/description/licence/training summary. Loading never unp
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,11 @@ from torch import nn
 from core.atomic import atomic_output
 from core.errors import ModelError, brief
 from core.models.registry import build_generator
+from core.models.vetting import MAX_PARAMETERS, building_budget, check_file
 
 METADATA_KEY = "facesr"
+ALLOWED_SCALES = (1, 2, 4, 8)
+MIN_INPUT_SIZE, MAX_INPUT_SIZE = 8, 2048  # side of the aligned face crop; the pipeline allocates by it
 
 
 @dataclass(frozen=True)
@@ -69,13 +73,75 @@ def read_metadata(path: str | Path) -> ModelMetadata | None:
 
 
 def load_generator(path: str | Path) -> tuple[nn.Module, ModelMetadata]:
-    """Rebuild an own generator from its file, in eval mode on the CPU."""
+    """Rebuild an own generator from its file, in eval mode on the CPU.
+
+    The metadata is checked against the tensors the file holds before the network is built for real, so
+    a small file whose metadata claims a huge network is refused without allocating it.
+    """
+    path = Path(path)
+    check_file(path)
     metadata = read_metadata(path)
     if metadata is None:
         raise ModelError(path, "this .safetensors file has no FaceSR metadata (architecture unknown)")
+    _check_metadata(path, metadata)
+    _check_shapes_fit(path, metadata, _stored_shapes(path))
     try:
         model = build_generator(metadata.arch, metadata.arch_args)
         model.load_state_dict(load_file(str(path)), strict=True)
     except (ValueError, RuntimeError, SafetensorError) as error:
         raise ModelError(path, f"the weights do not fit architecture {metadata.arch} ({brief(error)})") from error
     return model.eval(), metadata
+
+
+def _check_metadata(path: Path, metadata: ModelMetadata) -> None:
+    """Types and ranges of the numbers the pipeline sizes buffers by (the face crop side, the scale)."""
+    def is_int(value: object) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    if not isinstance(metadata.arch, str) or not isinstance(metadata.arch_args, dict):
+        raise ModelError(path, "its FaceSR metadata is damaged (arch must be a name, arch_args an object)")
+    if not is_int(metadata.scale) or metadata.scale not in ALLOWED_SCALES:
+        raise ModelError(path, f"its metadata gives scale {metadata.scale!r}; supported: {ALLOWED_SCALES}")
+    if metadata.arch_args.get("scale", metadata.scale) != metadata.scale:
+        raise ModelError(path, f"its metadata is inconsistent: scale {metadata.scale} but the network's "
+                               f"arguments say {metadata.arch_args['scale']!r}")
+    if not is_int(metadata.input_size) or not MIN_INPUT_SIZE <= metadata.input_size <= MAX_INPUT_SIZE:
+        raise ModelError(path, f"its metadata gives face input size {metadata.input_size!r}; supported: "
+                               f"{MIN_INPUT_SIZE} to {MAX_INPUT_SIZE} pixels")
+
+
+def _stored_shapes(path: Path) -> dict[str, tuple[int, ...]]:
+    """Name -> shape of every tensor in the file, from the header alone (no weights are read)."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            return {name: tuple(handle.get_slice(name).get_shape()) for name in handle.keys()}
+    except (SafetensorError, OSError, ValueError) as error:
+        raise ModelError(path, f"not a readable .safetensors file ({brief(error)})") from error
+
+
+def _check_shapes_fit(path: Path, metadata: ModelMetadata, stored: dict[str, tuple[int, ...]]) -> None:
+    """Build the network on the meta device (no memory) within the file's budget and compare every shape."""
+    elements = sum(math.prod(shape) for shape in stored.values())
+    if elements > MAX_PARAMETERS:
+        raise ModelError(path, f"refused: {elements:,} weights is more than the {MAX_PARAMETERS:,} allowed")
+    try:
+        # a little slack for buffers a network keeps out of its state dict
+        with building_budget(path, max_tensors=len(stored) + 16, max_elements=elements + 65536), \
+                torch.device("meta"):
+            expected = build_generator(metadata.arch, metadata.arch_args).state_dict()
+    except (ValueError, RuntimeError, OverflowError) as error:
+        raise ModelError(path, f"its metadata does not describe a usable {metadata.arch} ({brief(error)})") \
+            from error
+    missing = sorted(set(expected) - set(stored))
+    unexpected = sorted(set(stored) - set(expected))
+    if missing or unexpected:
+        names = ", ".join((missing or unexpected)[:3])
+        raise ModelError(path, f"the weights do not fit architecture {metadata.arch} "
+                               f"({'missing' if missing else 'unexpected'} tensors: {names})")
+    for name, tensor in expected.items():
+        if tuple(tensor.shape) != stored[name]:
+            raise ModelError(path, f"the weights do not fit architecture {metadata.arch} ({name} is "
+                                   f"{list(stored[name])} in the file, {list(tensor.shape)} in the network "
+                                   f"its metadata describes)")
