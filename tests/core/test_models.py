@@ -173,3 +173,235 @@ def test_release_keeps_the_weights_and_replaces_the_run_facts(tmp_path: Path) ->
     original, released = load_model(source).module, load_model(target).module
     for (key, a), (_, b) in zip(original.state_dict().items(), released.state_dict().items()):
         assert torch.equal(a, b), key
+
+
+# --- Hostile and broken model files: loading and listing never run a file's code nor let it allocate ---
+
+class _EndlessSetState(torch.nn.Module):
+    """Scripted into a TorchScript file whose loading never returns (its __setstate__ loops forever)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    @torch.jit.export
+    def __getstate__(self) -> tuple[torch.Tensor, bool]:
+        return (self.weight, self.training)
+
+    @torch.jit.export
+    def __setstate__(self, state: tuple[torch.Tensor, bool]) -> None:
+        self.weight = state[0]
+        i = 0
+        while i >= 0:
+            i = i + 0
+
+
+@pytest.fixture(scope="module")
+def endless_torchscript(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = tmp_path_factory.mktemp("torchscript") / "endless.pt"
+    torch.jit.save(torch.jit.script(_EndlessSetState()), str(path))
+    return path.read_bytes()
+
+
+@pytest.fixture
+def no_code_loading(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every door into TorchScript raises instead of running the file (so a regression fails, not hangs)."""
+    calls: list[str] = []
+
+    def refuse(name: str):
+        def door(*args: object, **kwargs: object) -> None:
+            calls.append(name)
+            raise AssertionError(f"{name} was called: the file's code would have run")
+        return door
+
+    monkeypatch.setattr(torch.jit, "load", refuse("torch.jit.load"))
+    monkeypatch.setattr(torch._C, "import_ir_module", refuse("torch._C.import_ir_module"))
+    monkeypatch.setattr(torch._C, "import_ir_module_from_buffer", refuse("torch._C.import_ir_module_from_buffer"))
+    return calls
+
+
+@pytest.mark.parametrize("name", ["endless.pt", "renamed.pth", "renamed.ckpt"])
+def test_torchscript_is_refused_without_running_its_code(endless_torchscript: bytes, no_code_loading: list[str],
+                                                         tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(endless_torchscript)
+    _assert_one_line_error_naming(path, "TorchScript")
+    assert no_code_loading == []
+
+
+def test_listing_models_never_runs_a_torchscript_file(endless_torchscript: bytes, no_code_loading: list[str],
+                                                       monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from core.cli import main
+    from core.models.loading import describe_models
+
+    monkeypatch.setattr("core.models.loading.shipped_weights_dir", lambda: tmp_path / "no-shipped")
+    user = Path(os.environ["FACESR_MODELS_DIR"])
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "endless.pt").write_bytes(endless_torchscript)
+    make_model_file(user / "fine.safetensors")
+    listed = {getattr(entry, "name", None) or entry.path.name: entry for entry in describe_models()}
+    assert isinstance(listed["endless.pt"], ModelError) and "TorchScript" in str(listed["endless.pt"])
+    assert listed["fine"].arch == "rcan"
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "unusable" in out and "endless.pt" in out and "fine" in out
+    assert no_code_loading == []
+
+
+def _metadata_bomb(path: Path, arch: str, **arch_args: object) -> Path:
+    """A few hundred bytes whose metadata claims a big network: one tiny tensor and FaceSR metadata."""
+    from safetensors.torch import save_file
+
+    from core.models.store import METADATA_KEY, ModelMetadata
+
+    meta = ModelMetadata(arch=arch, arch_args={"scale": 4, **arch_args}, scale=4, input_size=64)
+    save_file({"head.0.weight": torch.zeros(1)}, str(path), metadata={METADATA_KEY: meta.to_json()})
+    return path
+
+
+@pytest.fixture
+def build_spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records the device each own generator is built on, and refuses to build one for real from a bomb
+    (the old code did, taking gigabytes and minutes)."""
+    from core.models import registry
+
+    built: list[str] = []
+    for arch, cls in list(registry.GENERATORS.items()):
+        def build(*args: object, _cls: type = cls, **kwargs: object) -> torch.nn.Module:
+            device = torch.empty(0).device.type  # "meta" inside torch.device("meta"), else where it allocates
+            built.append(device)
+            if device != "meta" and (kwargs.get("channels", 0) > 256 or kwargs.get("num_groups", 0) > 64):
+                raise AssertionError(f"built a {kwargs} network for real before checking the file")
+            return _cls(*args, **kwargs)
+        monkeypatch.setitem(registry.GENERATORS, arch, build)
+    return built
+
+
+@pytest.mark.parametrize("arch, claim", [("srresnet", {"channels": 2000}), ("rcan", {"num_groups": 20000}),
+                                         ("rcan", {"channels": 2000, "num_groups": 2})])
+def test_metadata_claiming_a_huge_network_is_refused_before_building_it(
+        tmp_path: Path, build_spy: list[str], monkeypatch: pytest.MonkeyPatch, arch: str,
+        claim: dict[str, int]) -> None:
+    from core.models import rcan
+
+    groups_built = []
+    original_group = rcan.ResidualGroup.__init__
+    monkeypatch.setattr(rcan.ResidualGroup, "__init__",
+                        lambda self, *a, **k: (groups_built.append(1), original_group(self, *a, **k))[1])
+    path = _metadata_bomb(tmp_path / "bomb.safetensors", arch, **claim)
+    assert path.stat().st_size < 400
+    _assert_one_line_error_naming(path, "larger than the weights|do not fit")
+    assert set(build_spy) <= {"meta"}  # only ever built without memory
+    assert len(groups_built) <= 1  # the budget stops a 20000-group build in its first group
+
+
+@pytest.mark.parametrize("field, value", [("input_size", 10**9), ("input_size", 0), ("scale", 3),
+                                          ("input_size", "256")])
+def test_metadata_sizes_outside_their_range_are_refused(tmp_path: Path, field: str, value: object) -> None:
+    """The pipeline allocates face crops by input_size: 10**9 would ask for exabytes later on."""
+    import json
+
+    from safetensors.torch import save_file
+
+    from core.models.store import METADATA_KEY
+
+    good = make_model_file(tmp_path / "good.safetensors")
+    meta = json.loads(read_metadata(good).to_json())
+    meta[field] = value
+    from safetensors.torch import load_file
+
+    path = tmp_path / "odd.safetensors"
+    save_file(load_file(str(good)), str(path), metadata={METADATA_KEY: json.dumps(meta)})
+    _assert_one_line_error_naming(path, field.replace("_", " ") if field == "scale" else "input size")
+
+
+def _deflated_torch_zip(path: Path, inflated_bytes: int) -> Path:
+    """A torch.save archive whose data entry is deflated zeros: tiny on disk, ``inflated_bytes`` in memory."""
+    import zipfile
+
+    plain = path.with_suffix(".plain")
+    torch.save({"weight": torch.zeros(1)}, plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for entry in source.infolist():
+            if entry.filename.endswith("/data/0"):
+                deflated = zipfile.ZipInfo(entry.filename)
+                deflated.compress_type = zipfile.ZIP_DEFLATED
+                with target.open(deflated, "w", force_zip64=True) as out:
+                    chunk = bytes(1 << 20)
+                    for _ in range(inflated_bytes >> 20):
+                        out.write(chunk)
+            else:
+                target.writestr(entry, source.read(entry))
+    plain.unlink()
+    return path
+
+
+def test_zip_bomb_is_refused_from_its_directory_before_inflating(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _deflated_torch_zip(tmp_path / "bomb.pth", inflated_bytes=64 << 20)
+    assert path.stat().st_size < 1 << 20
+    unpickled: list[Path] = []
+    real_load = torch.load
+    monkeypatch.setattr(torch, "load", lambda f, *a, **k: (unpickled.append(f), real_load(f, *a, **k))[1])
+    _assert_one_line_error_naming(path, "zip bomb")
+    assert unpickled == []  # refused from the central directory; nothing was inflated
+
+
+def test_stride_trick_claiming_billions_of_weights_is_refused(tmp_path: Path) -> None:
+    """A 4-byte storage viewed with stride 0 as a 40000x40000x3x3 tensor: a tiny file, 14.4 G elements."""
+    path = tmp_path / "strided.pth"
+    torch.save({"conv_first.weight": torch.zeros(1).expand(40000, 40000, 3, 3)}, path)
+    assert path.stat().st_size < 4096
+    _assert_one_line_error_naming(path, "more than the .* allowed")
+
+
+@pytest.mark.parametrize("name", ["photo.pth", "photo.jpg"])
+def test_set_default_refuses_a_file_that_does_not_load(tmp_path: Path, name: str,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from core.cli import main
+    from core.models.loading import DEFAULT_CHOICE_FILE
+    from core.paths import user_models_dir
+
+    set_default_model(make_model_file(tmp_path / "good.safetensors"))
+    choice = user_models_dir() / DEFAULT_CHOICE_FILE
+    before = choice.read_bytes()
+    photo = tmp_path / name
+    photo.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(300))  # a JPEG's first bytes
+    with pytest.raises(ModelError) as caught:
+        set_default_model(photo)
+    assert caught.value.path == photo
+    assert main(["models", "--set-default", str(photo)]) != 0
+    err = capsys.readouterr().err
+    assert str(photo) in err and "Traceback" not in err
+    assert choice.read_bytes() == before  # the working default is kept
+
+
+def test_key_index_claiming_thousands_of_blocks_is_refused_while_building(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """spandrel sizes a network by the highest block index among the keys: one stray key named block 3000
+    in a 1-block ESRGAN made the old code build 3000 blocks (GBs) before the weights failed to load."""
+    import importlib
+
+    from spandrel.architectures.ESRGAN.__arch.RRDB import RRDBNet
+
+    state = RRDBNet(in_nc=3, out_nc=3, num_filters=8, num_blocks=1, scale=4).state_dict()
+    state["model.1.sub.3000.RDB1.conv1.0.weight"] = torch.zeros(1)
+    path = tmp_path / "deep.pth"
+    torch.save(state, path)
+    block = importlib.import_module("spandrel.architectures.__arch_helpers.block")
+    built: list[int] = []
+    original = block.RRDB.__init__
+
+    def counting_init(self: torch.nn.Module, *args: object, **kwargs: object) -> None:
+        built.append(1)
+        if len(built) > 50:
+            raise AssertionError("kept building blocks the file has no weights for")
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(block.RRDB, "__init__", counting_init)
+    _assert_one_line_error_naming(path, "larger than the weights")
+    assert len(built) < 50  # stopped by the budget, not after 3000 blocks
