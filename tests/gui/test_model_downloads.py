@@ -175,3 +175,12 @@ def test_a_not_downloaded_model_chosen_in_a_list_is_downloaded_used_and_listed(
         assert {face.restored.shape[:2] for face in faces if face.restored is not None} == {(512, 512)}
     finally:
         window.close()
+
+
+def test_get_more_models_in_chinese(qtbot, dialog: ModelsDialog) -> None:
+    from tests.gui.translation import in_chinese
+
+    button = dialog.catalogue.cellWidget(_row(dialog, "codeformer"), BUTTON_COLUMN)
+    with in_chinese(qtbot, dialog.catalogue_box, button, "下载"):
+        assert dialog.catalogue_box.title() == "获取更多模型"
+        assert dialog.catalogue.item(_row(dialog, "gfpgan-1.4"), 2).text() == "约 349 MB"

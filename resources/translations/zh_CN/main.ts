@@ -228,6 +228,132 @@
     <context>
         <name>ModelsDialog</name>
         <message>
+            <source>about %1</source>
+            <translation>约 %1</translation>
+        </message>
+        <message>
+            <source>faces, 512 px: natural results on ordinary photos</source>
+            <translation>人脸，512 像素：普通照片效果自然</translation>
+        </message>
+        <message>
+            <source>faces, 512 px: heavy damage; fidelity slider</source>
+            <translation>人脸，512 像素：适合严重退化；带保真度滑块</translation>
+        </message>
+        <message>
+            <source>background: sharp upscaling (slow on a CPU)</source>
+            <translation>背景：清晰放大（CPU 上较慢）</translation>
+        </message>
+        <message>
+            <source>background: small and fast</source>
+            <translation>背景：小巧快速</translation>
+        </message>
+        <message>
+            <source>installed</source>
+            <translation>已安装</translation>
+        </message>
+        <message>
+            <source>not downloaded</source>
+            <translation>未下载</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <source>Installed</source>
+            <translation>已安装</translation>
+        </message>
+        <message>
+            <source>Download</source>
+            <translation>下载</translation>
+        </message>
+        <message>
+            <source>Stop downloading %1 (nothing is kept)</source>
+            <translation>停止下载 %1（不保留任何数据）</translation>
+        </message>
+        <message>
+            <source>Download %1 into %2 (the licence is shown first)</source>
+            <translation>将 %1 下载到 %2（先显示许可证）</translation>
+        </message>
+        <message>
+            <source>Another download is running: wait for it or cancel it.</source>
+            <translation>另一个下载正在进行：请等待它完成或取消它。</translation>
+        </message>
+        <message>
+            <source>unknown size</source>
+            <translation>大小未知</translation>
+        </message>
+        <message>
+            <source>%1
+
+Licence: %2
+Size: %3
+From: %4
+Into: %5
+
+The file is checked against its published SHA-256 before it is used. Download it now?</source>
+            <translation>%1
+
+许可证：%2
+大小：%3
+来源：%4
+保存到：%5
+
+文件在使用前会按其公布的 SHA-256 校验。现在下载吗？</translation>
+        </message>
+        <message>
+            <source>Download %1?</source>
+            <translation>下载 %1？</translation>
+        </message>
+        <message>
+            <source>Connecting to download %1…</source>
+            <translation>正在连接以下载 %1…</translation>
+        </message>
+        <message>
+            <source>Cancelling the download…</source>
+            <translation>正在取消下载…</translation>
+        </message>
+        <message>
+            <source>%1: %2 of %3 at %4, %5 left</source>
+            <translation>%1：%2 / %3，速度 %4，剩余 %5</translation>
+        </message>
+        <message>
+            <source>%1 is installed: it is now in the model lists.</source>
+            <translation>%1 已安装：现已出现在模型列表中。</translation>
+        </message>
+        <message>
+            <source>The download failed</source>
+            <translation>下载失败</translation>
+        </message>
+        <message>
+            <source>The download of %1 was cancelled; nothing was kept.</source>
+            <translation>%1 的下载已取消，未保留任何数据。</translation>
+        </message>
+        <message>
+            <source>Get more models</source>
+            <translation>获取更多模型</translation>
+        </message>
+        <message>
+            <source>For</source>
+            <translation>用途</translation>
+        </message>
+        <message>
+            <source>Size</source>
+            <translation>大小</translation>
+        </message>
+        <message>
+            <source>Progress</source>
+            <translation>进度</translation>
+        </message>
+        <message>
+            <source>The established restorers, downloaded from their official releases only when you ask, and checked against their published SHA-256</source>
+            <translation>成熟的修复模型：仅在您要求时从官方发布处下载，并按其公布的 SHA-256 校验</translation>
+        </message>
+        <message>
+            <source>Downloads go to %1.</source>
+            <translation>下载保存到 %1。</translation>
+        </message>
+        <message>
             <source>Reading the installed models…</source>
             <translation>正在读取已安装的模型…</translation>
         </message>
@@ -386,6 +512,14 @@
     </context>
     <context>
         <name>RestoreOptions</name>
+        <message>
+            <source>%1 (not downloaded, %2)</source>
+            <translation>%1（未下载，%2）</translation>
+        </message>
+        <message>
+            <source>%1; licence: %2. Choose it to download it.</source>
+            <translation>%1；许可证：%2。选择它即可下载。</translation>
+        </message>
         <message>
             <source>Also restore lar&amp;ger faces</source>
             <translation>也修复较大的人脸(&amp;G)</translation>
