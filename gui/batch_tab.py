@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLay
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from core.batch import BatchSummary, FileOutcome, Job, plan_jobs, run_batch
+from core.batch import NOT_OURS, BatchSummary, FileOutcome, Job, plan_jobs, run_batch
 from core.config import OUTPUT_EXTENSIONS, OutputSettings, RestoreSettings
 from core.errors import FaceSRError
 from core.eta import eta_seconds, format_duration
-from core.io import ensure_writable_folder
+from core.io import ANIMATED, DAMAGED, MULTI_PAGE, NOT_AN_IMAGE, SIXTEEN_BIT, ensure_writable_folder
 from core.models.loading import ModelInfo, default_model_path, describe_models
 from core.pipeline import LARGER_FACE_MODEL_INPUT, larger_model_for
 from core.progress import CancelToken, PauseGate, ProgressCallback
@@ -64,6 +64,9 @@ class BatchTab(QWidget):
         self._relay.file_done.connect(self._on_file_done)
         self._gate: PauseGate | None = None
         self._rows: dict[Path, int] = {}
+        self._outcomes: dict[int, FileOutcome] = {}  # by row: the Details column is re-worded on a language change
+        self._eta_s: float | None = None  # None: no estimate shown (not started, paused, cancelled or ended)
+        self._cancelling = False
         self._lister = WorkerThread(self)
         self._models_listed = False
         self._models_stale = False
@@ -217,7 +220,7 @@ class BatchTab(QWidget):
         self._save_settings()
         self._fill_table(jobs)
         self._gate = PauseGate()
-        self._clock, self._work_done = {}, 0
+        self._clock, self._work_done, self._cancelling = {}, 0, False
         self.progress_bar.setRange(0, len(jobs))
         self.progress_bar.setValue(0)
         self.status_label.setText(self.tr("Loading the model\u2026"))
@@ -260,7 +263,7 @@ class BatchTab(QWidget):
     def _fill_table(self, jobs: list[Job]) -> None:
         self.table.setRowCount(0)
         self.table.setRowCount(len(jobs))
-        self._rows = {}
+        self._rows, self._outcomes = {}, {}
         self._jobs = list(jobs)
         root = self.input_field.path() or Path()
         for row, job in enumerate(jobs):
@@ -298,6 +301,7 @@ class BatchTab(QWidget):
             return
         if outcome.status in ("done", "failed"):
             self._work_done += 1
+        self._outcomes[row] = outcome
         self._set_status(row, outcome.status, self._details(outcome))
         if outcome.status == "done":
             self.table.item(row, 2).setText(f"{outcome.faces_restored}/{outcome.faces_found}")
@@ -307,7 +311,8 @@ class BatchTab(QWidget):
         self.progress_bar.setValue(done)
         elapsed = self._active_seconds()
         eta = eta_seconds(self._work_done, self._work_done + total - done, elapsed) if done < total else 0.0
-        self.eta_label.setText(self.tr("ETA {time}").format(time=format_duration(eta)))
+        # a paused batch has no time left to estimate (the file in work finishes, then nothing happens)
+        self._show_eta(None if self._paused() or self._cancelling else eta)
         if not self._paused():
             self.status_label.setText(self.tr("{done} of {total} files").format(done=done, total=total))
 
@@ -315,11 +320,12 @@ class BatchTab(QWidget):
         for outcome in summary.outcomes:
             row = self._rows.get(outcome.source)
             if row is not None and self._status(row) in ("queued", "running"):
+                self._outcomes[row] = outcome
                 self._set_status(row, outcome.status, self._details(outcome))
         self.status_label.setText(self.tr("{done} done, {skipped} skipped, {failed} failed in {time}").format(
             done=summary.count("done"), skipped=summary.count("skipped"), failed=summary.count("failed"),
             time=format_duration(summary.seconds)))
-        self.eta_label.setText("")
+        self._show_eta(None)
         self._ended()
         self.finished_batch.emit(summary)
 
@@ -334,7 +340,12 @@ class BatchTab(QWidget):
         self.status_label.setText(self.tr("Cancelled: finished files are kept; start again to do the rest."))
         self._ended()
 
+    def _show_eta(self, seconds: float | None) -> None:
+        self._eta_s = seconds
+        self.eta_label.setText("" if seconds is None else self.tr("ETA {time}").format(time=format_duration(seconds)))
+
     def _ended(self) -> None:
+        self._show_eta(None)  # failed or cancelled batches too
         self._gate = None
         # WorkerThread connected its release slot before ours, so it has already run: not busy now
         self._update_buttons()
@@ -358,6 +369,7 @@ class BatchTab(QWidget):
             self._mark_next_running()
         else:
             self._gate.pause()
+            self._show_eta(None)  # it comes back with the first progress after Resume
             self._clock["paused_at"] = time.monotonic()
             self.status_label.setText(self.tr("Paused: the current file is finished first."))
         self._update_buttons()
@@ -365,6 +377,8 @@ class BatchTab(QWidget):
     def _cancel(self) -> None:
         if self.is_busy():
             self.status_label.setText(self.tr("Cancelling\u2026"))
+            self._cancelling = True
+            self._show_eta(None)
             self._runner.cancel()
 
     def _open_output(self) -> None:
@@ -410,11 +424,29 @@ class BatchTab(QWidget):
     def _details(self, outcome: FileOutcome) -> str:
         """The Details column: where the result went, or why there is none (the engine's own words)."""
         if outcome.status == "done":
-            notes = "; ".join(outcome.warnings + ((self._left_faces_text(outcome.left),) if outcome.left else ()))
+            notes = "; ".join(tuple(self._engine_words(w) for w in outcome.warnings)
+                              + ((self._left_faces_text(outcome.left),) if outcome.left else ()))
             return str(outcome.target) + (f" ({notes})" if notes else "")
         if outcome.status == "skipped":
             return self.tr("the result exists: {path}").format(path=outcome.target)
-        return outcome.reason
+        return self._engine_words(outcome.reason)
+
+    def _engine_words(self, text: str) -> str:
+        """The engine's frequent causes and notes in the interface's language; others as the engine wrote them."""
+        known = {
+            NOT_AN_IMAGE: self.tr("not an image file (or an unsupported format)"),
+            DAMAGED: self.tr("the file is truncated or damaged"),
+            ANIMATED: self.tr("animated image: only the first frame is used"),
+            MULTI_PAGE: self.tr("the file holds several images: only the first is used"),
+            SIXTEEN_BIT: self.tr("16-bit image converted to 8 bits"),
+            NOT_OURS: self.tr("a file that this batch did not write has the output's name and is never replaced; "
+                              "move it or choose another output folder"),
+            "the file is empty": self.tr("the file is empty"),
+            "the file does not exist": self.tr("the file does not exist"),
+            "no face found: only the background was upscaled": self.tr(
+                "no face found: only the background was upscaled"),
+        }
+        return known.get(text, text)
 
     def _left_faces_text(self, left: LeftFaces) -> str:
         """The Batch tab's words for faces left as upscaled and what would restore them."""
@@ -520,6 +552,12 @@ class BatchTab(QWidget):
                                               self.tr("Details")])
         for row in range(self.table.rowCount()):
             self.table.item(row, 1).setText(self._status_text(self._status(row)))
+        for row, outcome in self._outcomes.items():
+            if row < self.table.rowCount() and self._status(row) == outcome.status:
+                details = self._details(outcome)
+                self.table.item(row, 3).setText(details)
+                self.table.item(row, 3).setToolTip(details)
+        self._show_eta(self._eta_s)
         self._retranslate_buttons()
         self._retranslate_tooltips()
 

@@ -4,6 +4,42 @@
 <context>
     <name>BatchTab</name>
     <message>
+        <source>not an image file (or an unsupported format)</source>
+        <translation>不是图像文件（或格式不受支持）</translation>
+    </message>
+    <message>
+        <source>the file is truncated or damaged</source>
+        <translation>文件不完整或已损坏</translation>
+    </message>
+    <message>
+        <source>animated image: only the first frame is used</source>
+        <translation>动画图像：只使用第一帧</translation>
+    </message>
+    <message>
+        <source>the file holds several images: only the first is used</source>
+        <translation>文件包含多张图像：只使用第一张</translation>
+    </message>
+    <message>
+        <source>16-bit image converted to 8 bits</source>
+        <translation>16 位图像已转换为 8 位</translation>
+    </message>
+    <message>
+        <source>a file that this batch did not write has the output&apos;s name and is never replaced; move it or choose another output folder</source>
+        <translation>一个并非本批处理写入的文件与输出同名，它不会被替换；请移走它或选择其他输出文件夹</translation>
+    </message>
+    <message>
+        <source>the file is empty</source>
+        <translation>文件为空</translation>
+    </message>
+    <message>
+        <source>the file does not exist</source>
+        <translation>文件不存在</translation>
+    </message>
+    <message>
+        <source>no face found: only the background was upscaled</source>
+        <translation>未找到人脸：只放大了背景</translation>
+    </message>
+    <message>
         <source>Cannot start the batch</source>
         <translation>无法开始批处理</translation>
     </message>
