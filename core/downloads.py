@@ -265,7 +265,6 @@ def fetch_file(
     log.info("downloading %s to %s", url, target)
     with _claimed(target):
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
             _download_with_resume(url, part, target, progress, expected_size or approx_size, cancel)
             _check_size(target, part, expected_size)
             _check_digest(target, sha256, file_sha256(part))
@@ -371,6 +370,7 @@ def _copy(response: object, part: Path, mode: str, offset: int, total: int, leng
           progress: ProgressCallback | None, cancel: CancelToken | None) -> None:
     received = 0
     message = f"downloading {target.name}"
+    part.parent.mkdir(parents=True, exist_ok=True)  # only once the server answered: no network, no folder
     bar = _make_bar(target, total, offset) if progress is None else None
     try:
         with part.open(mode) as out:
