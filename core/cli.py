@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     train, evaluate = register_commands(commands)
     train.set_defaults(func=run_train)
     evaluate.set_defaults(func=run_eval)
+    from core.training.commands import add_train_features
+
+    add_train_features(commands).set_defaults(func=run_train_features)
     return parser
 
 
@@ -319,6 +322,28 @@ def run_train(args: argparse.Namespace) -> int:
               f"continue with: python main.py train --resume {result.run_dir}")
     else:
         print(f"finished {result.step} steps in {result.run_dir}{best}")
+    return EXIT_OK
+
+
+def run_train_features(args: argparse.Namespace) -> int:
+    """Exit 0 with the network written, 1 on a training error, 2 on bad flags."""
+    from core.training.commands import UsageError, feature_config_from_args
+    from core.training.features import train_features
+
+    try:
+        config = feature_config_from_args(args)
+        token = CancelToken()
+        with graceful_stop(token):
+            result = train_features(config, cancel=token)
+    except UsageError as error:
+        print(f"main.py train-features: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except FaceSRError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"wrote {result.path}: {result.steps} steps in {result.seconds / 60:.1f} min on {result.train_faces} "
+          f"faces; held-out ({result.val_faces} faces): gender {result.gender_accuracy:.1%}, "
+          f"race {result.race_accuracy:.1%}, age error {result.age_mae_years:.1f} years")
     return EXIT_OK
 
 

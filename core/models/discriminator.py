@@ -56,6 +56,17 @@ class VGGDiscriminator(nn.Module):
         """NCHW image in [0, 1] -> N logits (N x 1)."""
         return self.head(torch.flatten(self._pool(self.features(image)), 1))
 
+    def forward_with_features(self, image: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Logits and the activation after every LeakyReLU (for the feature matching loss)."""
+        found = []
+        x = image
+        for layer in self.features:
+            x = layer(x)
+            if isinstance(layer, nn.LeakyReLU):
+                # the next layer is a convolution, which does not overwrite x: no copy needed
+                found.append(x)
+        return self.head(torch.flatten(self._pool(x), 1)), found
+
 
 def build_discriminator(args: dict) -> VGGDiscriminator:
     """Instantiate from a config's argument dict; bad arguments raise ValueError with the reason."""

@@ -24,6 +24,8 @@ _DIRECT = {
     "pixel_loss": "loss.pixel_loss", "pixel_weight": "loss.pixel_weight",
     "perceptual_weight": "loss.perceptual_weight", "perceptual_layer": "loss.perceptual_layer",
     "vgg_weights": "loss.vgg_weights", "download_vgg": "loss.download_vgg", "adv_weight": "loss.adv_weight",
+    "perceptual_net": "loss.perceptual_net", "face_features": "loss.face_features",
+    "feature_match_weight": "loss.feature_match_weight",
     "tv_weight": "loss.tv_weight", "gan_type": "loss.gan_type", "degradation": "degradation.kind",
     "blur_sigma": "degradation.blur_sigma", "blind_blur_sigma": "degradation.blind_blur_sigma",
     "blind_downsample": "degradation.blind_downsample", "blind_noise": "degradation.blind_noise",
@@ -33,7 +35,7 @@ _DIRECT = {
     "log_every": "log_every", "checkpoint_every": "checkpoint_every", "workers": "workers", "seed": "seed",
     "deterministic": "deterministic", "compile": "compile", "precision": "precision", "device": "device",
 }
-_PATHS = {"data", "val_data", "init_from", "loss.vgg_weights"}
+_PATHS = {"data", "val_data", "init_from", "loss.vgg_weights", "loss.face_features"}
 # What --resume may change: everything else is the run's own and stays as config.json says.
 _RESUMABLE = {"steps", "workers", "val_every", "log_every", "checkpoint_every", "device", "precision", "compile"}
 
@@ -88,11 +90,20 @@ def _add_train(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     g = p.add_argument_group("losses")
     g.add_argument("--pixel-loss", choices=cfg.PIXEL_LOSSES)
     g.add_argument("--pixel-weight", type=float)
-    g.add_argument("--perceptual-weight", type=float, help="> 0 needs VGG19 weights")
-    g.add_argument("--perceptual-layer", choices=cfg.PERCEPTUAL_LAYERS)
+    g.add_argument("--perceptual-weight", type=float, help="> 0 needs the --perceptual-net's weights")
+    g.add_argument("--perceptual-net", choices=cfg.PERCEPTUAL_NETS,
+                   help="vgg19 (ImageNet weights, default), face (the face feature network of train-features) "
+                        "or none")
+    g.add_argument("--face-features", metavar="FILE",
+                   help="face feature network for --perceptual-net face (default: the shipped one)")
+    g.add_argument("--perceptual-layer", choices=cfg.PERCEPTUAL_LAYERS, help="vgg19 layer")
     g.add_argument("--vgg-weights", metavar="FILE", help="torchvision vgg19-dcbb9e9d.pth (or .safetensors)")
     g.add_argument("--download-vgg", action="store_true", default=None, help="fetch the VGG19 weights once")
     g.add_argument("--adv-weight", type=float)
+    g.add_argument("--feature-match-weight", type=float,
+                   help="gan stage: L1 between the discriminator's features of real and restored faces")
+    g.add_argument("--disc-arg", action="append", default=[], metavar="KEY=VALUE",
+                   help="discriminator argument, e.g. channels=32 (repeatable)")
     g.add_argument("--tv-weight", type=float)
     g.add_argument("--gan-type", choices=cfg.GAN_TYPES)
     g = p.add_argument_group("degradation and augmentation")
@@ -131,6 +142,40 @@ def _add_train(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
+def add_train_features(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """`train-features`: the face feature network of ``--perceptual-net face``."""
+    p = subparsers.add_parser(
+        "train-features", help="train the face feature network of the face perceptual loss",
+        description="Train a small VGG-style network on age, gender and race read from UTKFace-style file "
+                    "names (AGE_GENDER_RACE_...); its features drive `train --perceptual-net face`.")
+    p.add_argument("--data", required=True, metavar="DIR", help="folder of faces named AGE_GENDER_RACE_...")
+    p.add_argument("--out", required=True, type=Path, metavar="FILE", help="the .safetensors to write")
+    p.add_argument("--align", action="store_true",
+                   help="use the aligned crops that `train --align` cached for this folder")
+    p.add_argument("--input-size", type=int, default=112, metavar="PX")
+    p.add_argument("--channels", type=int, nargs="+", default=[16, 32, 64, 128], metavar="C",
+                   help="channels of each stage (default 16 32 64 128)")
+    p.add_argument("--steps", type=int, default=2000)
+    p.add_argument("--minutes", type=float, default=0.0, help="also stop after this many minutes (0 = no limit)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--val-count", type=int, default=300, help="faces held out (seeded, as in `train`)")
+    p.add_argument("--seed", type=int, default=0)
+    return p
+
+
+def feature_config_from_args(args: argparse.Namespace) -> Any:
+    from core.training.features import FeatureTrainConfig
+
+    try:
+        return FeatureTrainConfig(
+            data=str(args.data), out=str(args.out), align=args.align, input_size=args.input_size,
+            channels=tuple(args.channels), steps=args.steps, minutes=args.minutes, batch_size=args.batch_size,
+            lr=args.lr, val_count=args.val_count, seed=args.seed)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+
+
 def _add_eval(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = subparsers.add_parser("eval", help="PSNR-Y/SSIM-Y of a model against bicubic on HR faces")
     p.add_argument("--model", required=True, metavar="PATH_OR_NAME")
@@ -155,12 +200,12 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def _arch_args(items: list[str]) -> dict[str, Any]:
+def _arch_args(items: list[str], flag: str = "--arch-arg") -> dict[str, Any]:
     parsed: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise UsageError(f"--arch-arg wants KEY=VALUE, got {item!r}")
+            raise UsageError(f"{flag} wants KEY=VALUE, got {item!r}")
         parsed[key] = _parse_value(value)
     return parsed
 
@@ -200,6 +245,8 @@ def config_from_args(args: argparse.Namespace) -> cfg.TrainConfig:
         given["arch_args"] = arch_args  # the preset's arguments belong to its own architecture
     elif arch_args:
         given["arch_args"] = {**preset["arch_args"], **arch_args}
+    if args.disc_arg:
+        given["disc_args"] = {**preset["disc_args"], **_arch_args(args.disc_arg, "--disc-arg")}
     scale = given.get("scale", preset["scale"])
     if args.input_size:
         given["face_size"] = args.input_size * scale
@@ -223,7 +270,7 @@ def resume_config(args: argparse.Namespace) -> cfg.TrainConfig:
         raise FaceSRError(path, f"the run's config is unreadable ({brief(error)})") from error
     given = _given(args)
     changed = {k for k in given if k not in _RESUMABLE}
-    if changed or args.arch_arg or args.input_size or args.face_size or args.run_dir or args.stage:
+    if changed or args.arch_arg or args.disc_arg or args.input_size or args.face_size or args.run_dir or args.stage:
         raise UsageError("--resume continues a run with its own settings; only --steps, --workers, --val-every, "
                          "--log-every, --checkpoint-every, --device, --precision and --compile may change")
     try:

@@ -18,6 +18,7 @@ DEFAULT_VAL_EVERY = 1000  # automatic validation interval of a long run
 MIN_VALIDATIONS = 5  # validations an automatic interval gives at least: curves need points
 PIXEL_LOSSES = ("l1", "mse", "charbonnier")
 PERCEPTUAL_LAYERS = ("conv5_4", "conv2_2")
+PERCEPTUAL_NETS = ("vgg19", "face", "none")
 GAN_TYPES = ("standard", "relativistic")
 OPTIMIZERS = ("adam", "adamw")
 SCHEDULES = ("cosine", "multistep", "constant")
@@ -74,14 +75,23 @@ class AugmentConfig:
 class LossConfig:
     pixel_loss: str = "l1"
     pixel_weight: float = 1.0
-    perceptual_weight: float = 0.0  # > 0 needs VGG19 ImageNet weights (vgg_weights or download_vgg)
-    perceptual_layer: str = "conv5_4"  # features before the ReLU of this convolution
+    perceptual_weight: float = 0.0  # > 0 needs the perceptual_net's weights
+    # vgg19: ImageNet VGG19 (vgg_weights or download_vgg); face: the face feature network trained on face
+    # labels (face_features, default the shipped one; see core/models/face_features.py); none: no perceptual loss
+    perceptual_net: str = "vgg19"
+    perceptual_layer: str = "conv5_4"  # vgg19: features before the ReLU of this convolution
+    face_features: str | None = None  # face: the feature network file; None = weights/training/ of the app
     perceptual_criterion: str = "l1"  # distance between feature maps: l1 (ESRGAN) or mse (SRGAN)
     vgg_weights: str | None = None
     download_vgg: bool = False
     adv_weight: float = 0.0
+    feature_match_weight: float = 0.0  # gan stage: L1 between D's features of real and restored faces
     gan_type: str = "standard"
     tv_weight: float = 0.0
+
+    @property
+    def uses_perceptual(self) -> bool:
+        return self.perceptual_weight > 0 and self.perceptual_net != "none"
 
     def __post_init__(self) -> None:
         if self.pixel_loss not in PIXEL_LOSSES:
@@ -90,9 +100,11 @@ class LossConfig:
             raise ValueError(f"perceptual layer must be one of {PERCEPTUAL_LAYERS}, got {self.perceptual_layer!r}")
         if self.perceptual_criterion not in ("l1", "mse"):
             raise ValueError(f"perceptual criterion must be l1 or mse, got {self.perceptual_criterion!r}")
+        if self.perceptual_net not in PERCEPTUAL_NETS:
+            raise ValueError(f"perceptual net must be one of {PERCEPTUAL_NETS}, got {self.perceptual_net!r}")
         if self.gan_type not in GAN_TYPES:
             raise ValueError(f"GAN type must be one of {GAN_TYPES}, got {self.gan_type!r}")
-        for name in ("pixel_weight", "perceptual_weight", "adv_weight", "tv_weight"):
+        for name in ("pixel_weight", "perceptual_weight", "adv_weight", "tv_weight", "feature_match_weight"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name.replace('_', ' ')} must be >= 0, got {getattr(self, name)}")
 
@@ -179,8 +191,10 @@ class TrainConfig:
         if self.stage == "pixel" and self.loss.adv_weight > 0:
             raise ValueError("the pixel stage trains without a discriminator: set adversarial weight 0 "
                              "or use --stage gan")
-        if self.loss.pixel_weight <= 0 and self.loss.perceptual_weight <= 0:
+        if self.loss.pixel_weight <= 0 and not self.loss.uses_perceptual:
             raise ValueError("the generator needs a pixel or a perceptual loss weight above 0")
+        if self.stage == "pixel" and self.loss.feature_match_weight > 0:
+            raise ValueError("feature matching needs the discriminator of the gan stage (--stage gan)")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):

@@ -1,8 +1,10 @@
-"""Training losses: pixel, VGG19 perceptual, adversarial (standard and relativistic average), total variation.
+"""Training losses: pixel, perceptual (VGG19 or the face feature network), adversarial (standard and
+relativistic average), discriminator feature matching, total variation.
 
 Every loss takes NCHW float tensors in [0, 1]. The perceptual loss is the only one that needs files:
-VGG19 ImageNet weights in torchvision's format, from a given path, from the user model folder, or
-fetched once on request. Nothing here touches VGG unless the perceptual weight is above zero.
+VGG19 ImageNet weights in torchvision's format (from a given path, the user model folder, or fetched
+once on request), or the face feature network trained offline on face labels (`train-features`; one
+ships in weights/training/). Nothing here reads a network unless the perceptual weight is above zero.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from core.errors import TrainingError, brief
-from core.paths import user_models_dir
+from core.errors import ModelError, TrainingError, brief
+from core.paths import shipped_weights_dir, user_models_dir
 from core.training.config import LossConfig
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,8 @@ VGG19_FILE = "vgg19-dcbb9e9d.pth"
 VGG_LAYER_INDEX = {"conv2_2": 7, "conv5_4": 34}
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+FACE_FEATURES_FILE = "facesr-face-features.safetensors"  # shipped in weights/training/
+FACE_FEATURE_STAGES = (1, 2, 3)  # the face network's stages compared (stage 0 is close to the pixels)
 
 
 def pixel_loss(kind: str, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -67,6 +71,14 @@ def generator_adversarial_loss(real: torch.Tensor | None, fake: torch.Tensor, ga
 
 def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target))
+
+
+def feature_matching_loss(fake: list[torch.Tensor], real: list[torch.Tensor]) -> torch.Tensor:
+    """Mean over D's layers of the L1 distance between its features of restored and (detached) real faces:
+    a perceptual loss that needs no pretrained network, the discriminator learns the features."""
+    if not fake or len(fake) != len(real):
+        raise ValueError("feature matching needs the same non-empty list of layers for real and fake")
+    return torch.stack([F.l1_loss(f, r.detach()) for f, r in zip(fake, real)]).mean()
 
 
 # --- perceptual ---------------------------------------------------------------------------------------
@@ -165,19 +177,62 @@ class PerceptualLoss(nn.Module):
         return F.l1_loss(out_features, target_features)
 
 
+def find_face_features(explicit: str | None) -> Path:
+    """The face feature network: the given file, else the one shipped in weights/training/."""
+    path = Path(explicit).expanduser() if explicit else shipped_weights_dir() / "training" / FACE_FEATURES_FILE
+    if not path.is_file():
+        raise TrainingError(path, "face feature network not found (the face perceptual loss needs it): pass "
+                                  "--face-features FILE, train one with `main.py train-features`, or use "
+                                  "--perceptual-net vgg19|none")
+    return path
+
+
+class FacePerceptualLoss(nn.Module):
+    """Distance between the face feature network's pre-activation features of output and target, averaged
+    over FACE_FEATURE_STAGES; the network is frozen and kept in eval mode (batch norm uses its statistics)."""
+
+    def __init__(self, weights: Path, criterion: str = "l1") -> None:
+        super().__init__()
+        from core.models.face_features import load_feature_net
+
+        try:
+            self.net, _ = load_feature_net(weights)
+        except ModelError as error:
+            raise TrainingError(weights, error.cause) from error
+        self.net.requires_grad_(False)
+        self.criterion = criterion
+
+    def train(self, mode: bool = True) -> "FacePerceptualLoss":
+        super().train(mode)
+        self.net.eval()
+        return self
+
+    def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        out_features = self.net.features(output)
+        with torch.no_grad():
+            target_features = self.net.features(target)
+        distance = F.mse_loss if self.criterion == "mse" else F.l1_loss
+        stages = [s for s in FACE_FEATURE_STAGES if s < len(out_features)]
+        return torch.stack([distance(out_features[s], target_features[s]) for s in stages]).mean()
+
+
 class GeneratorLoss(nn.Module):
     """The weighted sum the generator minimises; returns (total, {name: detached value})."""
 
     def __init__(self, config: LossConfig) -> None:
         super().__init__()
         self.config = config
-        self.perceptual: PerceptualLoss | None = None
-        if config.perceptual_weight > 0:
+        self.perceptual: nn.Module | None = None
+        if config.uses_perceptual and config.perceptual_net == "face":
+            self.perceptual = FacePerceptualLoss(find_face_features(config.face_features),
+                                                 config.perceptual_criterion)
+        elif config.uses_perceptual:
             weights = find_vgg_weights(config.vgg_weights, config.download_vgg)
             self.perceptual = PerceptualLoss(weights, config.perceptual_layer, config.perceptual_criterion)
 
     def forward(self, output: torch.Tensor, target: torch.Tensor, fake_logits: torch.Tensor | None = None,
-                real_logits: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+                real_logits: torch.Tensor | None = None, fake_features: list[torch.Tensor] | None = None,
+                real_features: list[torch.Tensor] | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         c = self.config
         parts: dict[str, torch.Tensor] = {}
         total = output.new_zeros(())
@@ -193,4 +248,7 @@ class GeneratorLoss(nn.Module):
         if fake_logits is not None and c.adv_weight > 0:
             parts["adv"] = generator_adversarial_loss(real_logits, fake_logits, c.gan_type)
             total = total + c.adv_weight * parts["adv"]
+        if fake_features is not None and real_features is not None and c.feature_match_weight > 0:
+            parts["fm"] = feature_matching_loss(fake_features, real_features)
+            total = total + c.feature_match_weight * parts["fm"]
         return total, {name: value.detach() for name, value in parts.items()}

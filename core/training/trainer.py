@@ -177,6 +177,18 @@ class MetricsLog:
         self.handle.close()
 
 
+def refuse_used_run_dir(run_dir: Path) -> None:
+    """A new run starts only in a missing or empty folder (a STOP file alone does not count): a crashed
+    or finished run's files would otherwise mix with the new run's (metrics.jsonl would hold steps twice)."""
+    if not run_dir.is_dir():
+        return
+    leftovers = sorted(p.name for p in run_dir.iterdir() if p.name != ckpt.STOP_FILE)
+    if leftovers:
+        shown = ", ".join(leftovers[:4]) + (", ..." if len(leftovers) > 4 else "")
+        raise TrainingError(run_dir, f"the run folder is not empty ({shown}): continue its run with --resume "
+                                     "or choose a new or empty folder")
+
+
 class Trainer:
     def __init__(self, config: TrainConfig, run_dir: Path, resume: bool = False,
                  progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
@@ -407,14 +419,21 @@ class Trainer:
 
         # Generator: D is frozen and called without its DDP wrapper: this step updates G only, and
         # D's gradients must neither be computed nor synchronised.
-        fake_logits = real_logits = None
+        fake_logits = real_logits = fake_features = real_features = None
         if self.disc is not None:
             self.disc.requires_grad_(False)
             with self._autocast():
-                fake_logits = self.disc(output).float()
-                if gan_type == "relativistic":
-                    real_logits = self.disc(hq).float().detach()
-        loss_g, parts = self.criterion(output, hq, fake_logits, real_logits)
+                if self.config.loss.feature_match_weight > 0:
+                    fake_logits, fake_features = self.disc.forward_with_features(output)
+                    with torch.no_grad():
+                        real_logits, real_features = self.disc.forward_with_features(hq)
+                else:
+                    fake_logits = self.disc(output)
+                    if gan_type == "relativistic":
+                        real_logits = self.disc(hq).detach()
+            fake_logits = fake_logits.float()
+            real_logits = real_logits.float() if real_logits is not None else None
+        loss_g, parts = self.criterion(output, hq, fake_logits, real_logits, fake_features, real_features)
         self.opt_g.zero_grad(set_to_none=True)
         self.scaler.scale(loss_g).backward()
         self._update(self.opt_g, self.generator)
@@ -508,6 +527,8 @@ class Trainer:
         self._seed_everything()
         self._build_data()
         self._build_models()
+        if not self.resume and self.world.is_main:
+            refuse_used_run_dir(self.run_dir)
         self.step = self.epoch = self.batch_in_epoch = 0
         self.best: dict[str, Any] | None = None
         self.bicubic: dict[str, float] | None = None
@@ -577,6 +598,9 @@ class Trainer:
                     self.batch_in_epoch = 0
         finally:
             bar.close()
+        if metrics is not None and interval_steps and self.step % c.log_every:
+            # the steps since the last record (a stop mid-interval): logged, so that no average is silently short
+            metrics.write(self._train_record(sums, interval_steps, time.perf_counter() - interval_start))
         if metrics is not None:
             metrics.write({"type": "event", "event": "stop" if stopped else "end", "step": self.step,
                            "stage": c.stage})
@@ -588,7 +612,8 @@ class Trainer:
 
     def _train_record(self, sums: dict[str, torch.Tensor], steps: int, elapsed: float) -> dict[str, Any]:
         c = self.config
-        record: dict[str, Any] = {"type": "train", "step": self.step, "stage": c.stage}
+        # avg_steps: how many steps the averages cover (log_every, fewer for the last steps before a stop)
+        record: dict[str, Any] = {"type": "train", "step": self.step, "stage": c.stage, "avg_steps": steps}
         for name, total in sums.items():
             key = name if name.startswith("d_") else f"loss_{name}"
             record[key] = float(total) / steps
