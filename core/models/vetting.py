@@ -61,19 +61,22 @@ def sniff_format(path: Path) -> FileFormat:
                            "a PyTorch zip archive nor a pickle")
 
 
-def check_file(path: Path) -> FileFormat:
-    """Refuse TorchScript, oversized files and zip bombs without inflating or unpickling anything."""
+def check_file(path: Path, max_bytes: int | None = MAX_MODEL_BYTES) -> FileFormat:
+    """Refuse TorchScript, oversized files and zip bombs without inflating or unpickling anything.
+
+    ``max_bytes`` bounds the (inflated) size; None for files whose size we made ourselves (training states).
+    """
     size = path.stat().st_size
-    if size > MAX_MODEL_BYTES:
-        raise ModelError(path, f"the file is {size / 1024**3:.1f} GiB; model files over "
-                               f"{MAX_MODEL_BYTES / 1024**3:.0f} GiB are refused")
+    if max_bytes is not None and size > max_bytes:
+        raise ModelError(path, f"the file is {size / 1024**3:.1f} GiB; files over "
+                               f"{max_bytes / 1024**3:.0f} GiB are refused")
     kind = sniff_format(path)
     if kind == "zip":
-        _check_zip(path, size)
+        _check_zip(path, size, max_bytes)
     return kind
 
 
-def _check_zip(path: Path, size: int) -> None:
+def _check_zip(path: Path, size: int, max_bytes: int | None) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()  # the central directory only: nothing is inflated
@@ -84,7 +87,7 @@ def _check_zip(path: Path, size: int) -> None:
     if is_torchscript([entry.filename for entry in entries]):
         raise ModelError(path, TORCHSCRIPT_REFUSAL)
     inflated = sum(entry.file_size for entry in entries)
-    if inflated > MAX_MODEL_BYTES or inflated > MAX_INFLATION * size + 1024**2:
+    if (max_bytes is not None and inflated > max_bytes) or inflated > MAX_INFLATION * size + 1024**2:
         raise ModelError(path, f"refused: its {size / 1024**2:.1f} MB inflate to {inflated / 1024**2:.0f} MB "
                                "(a zip bomb, not a model)")
 

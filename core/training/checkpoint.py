@@ -26,6 +26,7 @@ import torch
 from core.atomic import atomic_output
 from core.errors import ModelError, TrainingError, brief
 from core.models.store import ModelMetadata, load_generator
+from core.models.vetting import check_file
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
@@ -48,6 +49,10 @@ def load_state(path: Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise TrainingError(path, "no training state here: is this a run folder that saved a checkpoint?")
+    try:
+        check_file(path, max_bytes=None)  # TorchScript or a zip bomb in place of state.pt: refused before reading
+    except ModelError as error:
+        raise TrainingError(path, f"not a FaceSR training state: {error.cause}") from error
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - unpickling fails in many ways; all mean "damaged"

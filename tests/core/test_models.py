@@ -405,3 +405,25 @@ def test_key_index_claiming_thousands_of_blocks_is_refused_while_building(tmp_pa
     monkeypatch.setattr(block.RRDB, "__init__", counting_init)
     _assert_one_line_error_naming(path, "larger than the weights")
     assert len(built) < 50  # stopped by the budget, not after 3000 blocks
+
+
+def test_other_doors_refuse_the_same_files(endless_torchscript: bytes, no_code_loading: list[str],
+                                           tmp_path: Path, build_spy: list[str]) -> None:
+    """Import (GUI and CLI), --init-from and a training state.pt go through the same checks."""
+    from core.errors import TrainingError
+    from core.models.loading import install_model
+    from core.paths import user_models_dir
+    from core.training import checkpoint
+
+    script = tmp_path / "endless.pth"
+    script.write_bytes(endless_torchscript)
+    with pytest.raises(ModelError, match="TorchScript"):
+        install_model(script)
+    assert not (user_models_dir() / "endless.pth").exists()
+    with pytest.raises(TrainingError, match="TorchScript"):
+        checkpoint.load_state(script)
+    with pytest.raises(TrainingError, match="zip bomb"):
+        checkpoint.load_state(_deflated_torch_zip(tmp_path / "state.pt", inflated_bytes=64 << 20))
+    with pytest.raises(TrainingError, match="larger than the weights"):
+        checkpoint.load_init(_metadata_bomb(tmp_path / "bomb.safetensors", "srresnet", channels=2000))
+    assert no_code_loading == [] and set(build_spy) <= {"meta"}
