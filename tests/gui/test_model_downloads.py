@@ -74,8 +74,13 @@ def test_a_download_shows_progress_rate_and_lands_in_the_model_folder(qtbot, dia
         assert dialog.start_download("realesr-general-x4v3")
         assert dialog.catalogue.cellWidget(row, BUTTON_COLUMN).text() == "Cancel"
         values: list[tuple[int, int]] = []
-        qtbot.waitUntil(lambda: labels.append(dialog.download_label.text()) or values.append((bar.value(), bar.maximum()))
-                        or dialog.downloading is None, timeout=WAIT_MS)
+
+        def sample() -> bool:  # what the user sees while the download runs
+            labels.append(dialog.download_label.text())
+            values.append((bar.value(), bar.maximum()))
+            return dialog.downloading is None
+
+        qtbot.waitUntil(sample, timeout=WAIT_MS)
     assert "BSD-3-Clause" in questions[0] and server.url("x4v3.pth") in questions[0]
     assert changed == [str(target)] and target.read_bytes() == SMALL
     assert any(0 < value < maximum for value, maximum in values)  # the bar moved through the download
