@@ -70,3 +70,17 @@ def test_shape_mismatch_and_means() -> None:
     mean_p, mean_s = mean_psnr_ssim([a, a], [a, b])
     assert mean_p == pytest.approx((PSNR_CAP + psnr(a, b)) / 2)
     assert mean_s == pytest.approx((1 + ssim(a, b)) / 2)
+
+
+def test_detail_energy_is_zero_on_flat_images_and_falls_with_blur() -> None:
+    import cv2
+
+    from core.metrics import detail_energy
+
+    assert detail_energy(np.full((32, 32, 3), 128, np.uint8)) == pytest.approx(0.0, abs=1e-9)
+    sharp = _image(3, 64)
+    blurred = cv2.GaussianBlur(sharp, (0, 0), 1.5)
+    upsampled = cv2.resize(cv2.resize(sharp, (16, 16), interpolation=cv2.INTER_AREA), (64, 64),
+                           interpolation=cv2.INTER_CUBIC)
+    assert detail_energy(sharp) > 10 * detail_energy(blurred) > 0
+    assert detail_energy(upsampled) < 0.2 * detail_energy(sharp)

@@ -15,6 +15,7 @@ import torch
 import torch.multiprocessing as mp
 
 from core.cli import main as cli_main
+from core.errors import TrainingError
 from core.io import read_image
 from core.models.store import load_generator
 from core.progress import CancelToken
@@ -270,3 +271,81 @@ def test_ddp_with_gloo_in_two_processes(tmp_path: Path, faces: Path) -> None:
     assert state["step"] == 3 and state["world_size"] == 2
     torch.testing.assert_close(state["generator"]["head.weight"], rank0["head.weight"])
     assert np.isfinite([r["loss_d"] for r in records if r["type"] == "train"]).all()
+
+
+class _FakeIdentity:
+    """An identity scorer whose distance is the mean absolute pixel difference / 100 (no dlib needed)."""
+
+    def distances(self, truth: np.ndarray, *images: np.ndarray) -> list[float]:
+        return [float(np.abs(image.astype(float) - truth).mean() / 100) for image in images]
+
+
+def test_evaluation_reports_detail_ratio_and_identity_distance(faces: Path, tmp_path: Path) -> None:
+    from core.training.degradations import bicubic_upsample
+    from core.training.evaluate import format_table, write_report
+
+    files = sorted(faces.glob("*.png"))[:3]
+
+    def upsample(lq: np.ndarray) -> np.ndarray:
+        return bicubic_upsample(lq, lq.shape[1] * 4, lq.shape[0] * 4)
+
+    scores, _ = evaluate_faces(upsample, files, 4)
+    plain = summarise("bicubic", scores, [], 4, "bicubic", 0, 0)
+    assert plain.detail_ratio == pytest.approx(plain.bicubic_detail_ratio)
+    assert 0 < plain.detail_ratio < 0.8  # bicubic loses detail
+    assert plain.identity_distance is None and "requirements-eval.txt" in format_table(plain)
+
+    def noisy(lq: np.ndarray) -> np.ndarray:  # "invents" detail: above the ground truth
+        rng = np.random.default_rng(0)
+        return np.clip(upsample(lq) + rng.normal(0, 40, (lq.shape[0] * 4, lq.shape[1] * 4, 3)), 0, 255).astype(np.uint8)
+
+    scores, _ = evaluate_faces(noisy, files, 4, identity=_FakeIdentity())
+    report = summarise("noisy", scores, [], 4, "bicubic", 0, 0)
+    assert report.detail_ratio > 1.3 > plain.detail_ratio
+    assert report.identity_distance > report.bicubic_identity_distance > 0
+    table = format_table(report)
+    assert "detail" in table and f"{report.identity_distance:.4f}" in table
+    csv_path, json_path = write_report(report, tmp_path / "eval")
+    assert json.loads(json_path.read_text())["detail_ratio"] == pytest.approx(report.detail_ratio)
+    assert csv_path.read_text().splitlines()[-1].startswith("MEAN")
+
+
+def test_identity_scorer_is_skipped_without_the_optional_extras(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from core.training import identity
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in ("face_recognition_models", "dlib") else real(name, *a))
+    assert identity.models_folder() is None and identity.IdentityScorer.create() is None
+
+
+def test_a_new_run_refuses_a_used_folder_and_logs_how_many_steps_each_average_covers(
+        tmp_path: Path, faces: Path) -> None:
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / ckpt.METRICS_FILE).write_text('{"type": "train", "step": 5}\n')
+    with pytest.raises(TrainingError, match="not empty.*--resume"):
+        train(tiny_config(faces, steps=2), used, show_bar=False)
+    assert (used / ckpt.METRICS_FILE).read_text() == '{"type": "train", "step": 5}\n'  # untouched
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / ckpt.STOP_FILE).touch()  # a STOP file alone (the GUI may write it early) is not a used folder
+    result = train(tiny_config(faces, steps=10, log_every=4), run_dir, show_bar=False)
+    assert result.stopped and result.step == 1
+    train(tiny_config(faces, steps=10, log_every=4), run_dir, resume=True, show_bar=False)
+    records = [r for r in read_metrics(run_dir) if r["type"] == "train"]
+    # the stop after step 1 logged its 1-step average; after the resume, steps 2-4 are 3 steps (not a silent 4)
+    assert [(r["step"], r["avg_steps"]) for r in records] == [(1, 1), (4, 3), (8, 4), (10, 2)]
+
+
+def test_resume_truncates_metrics_written_after_the_checkpoint(tmp_path: Path, faces: Path) -> None:
+    run_dir = tmp_path / "run"
+    train(tiny_config(faces, steps=2, log_every=1), run_dir, show_bar=False)
+    with (run_dir / ckpt.METRICS_FILE).open("a") as log:  # a crash after step 2's checkpoint: steps 3-4 logged
+        log.write('{"type": "train", "step": 3}\n{"type": "train", "step": 4}\n{"type": "tr')
+    train(tiny_config(faces, steps=4, log_every=1), run_dir, resume=True, show_bar=False)
+    steps = [r["step"] for r in read_metrics(run_dir) if r["type"] == "train"]
+    assert steps == [1, 2, 3, 4]  # each step once
