@@ -2,12 +2,19 @@
 
 One bad file never stops the batch: every user-caused error becomes a "failed" outcome with its
 cause, and the originals are never written to (an output that would land on its input is refused).
+
+What may be replaced: only results this tool wrote (core.output_record), and a damaged file that
+holds no whole image. Everything else with an output's name (an input of the run, a user's photo, a
+result edited since) is left alone, with or without --overwrite. Inputs that would write the same
+output name are given names of their own before the batch starts (a.jpg, a.png -> a_jpg.png, a_png.png).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -18,9 +25,12 @@ from typing import Literal, TypeVar
 
 import numpy as np
 
+from core.atomic import remove_leftovers
 from core.config import OutputSettings
 from core.errors import FaceSRError
-from core.io import LoadedImage, read_image, scan_images, write_image
+from core.io import LoadedImage, is_complete_image, max_side, read_image, scan_images, write_image
+from core.memory import OUT_OF_MEMORY, check_output_fits, is_out_of_memory
+from core.output_record import record_written, was_written_here
 from core.pipeline import FacePipeline
 from core.progress import CancelToken, Cancelled, PauseGate, ProgressCallback, no_progress
 from core.types import FaceStatus, LeftFaces, RestoreResult
@@ -41,6 +51,8 @@ T = TypeVar("T")
 class Job:
     source: Path
     target: Path
+    note: str = ""  # said before the run and with the outcome, e.g. why the output was renamed
+    shared: Path | None = None  # the output name this input shares with another one (it got ``target``)
 
 
 @dataclass(frozen=True)
@@ -95,8 +107,65 @@ def plan_jobs(input_path: Path, output_dir: Path, output: OutputSettings) -> lis
     else:
         sources, root = scan_images(input_path, output.recursive), input_path
         # outputs written inside the input folder must not be picked up as inputs by a later run
-        sources = [s for s in sources if not _is_inside(s, output_dir) or output_dir.resolve() == root.resolve()]
-    return [Job(source, _target_for(source, root, output_dir, output)) for source in sources]
+        if _real(output_dir) == _real(root):
+            sources = [s for s in sources if not was_written_here(s)]  # our results of an earlier run
+        else:
+            sources = [s for s in sources if not _is_inside(s, output_dir)]
+    jobs = [Job(source, _target_for(source, root, output_dir, output)) for source in sources]
+    return _give_distinct_names(jobs, output)
+
+
+def _give_distinct_names(jobs: list[Job], output: OutputSettings) -> list[Job]:
+    """Inputs that would write one file (a.jpg and a.png with --ext png) each get a name of their own
+    (a_jpg.png, a_png.png), as does an output that would land on another input of the run; the job's
+    note says so. Decided from the whole listing before any work, so every shard decides the same."""
+    keys = [_key(job.target) for job in jobs]
+    inputs = {_key(job.source) for job in jobs}
+    taken = set(keys) | inputs
+    groups: dict[str, list[int]] = {}
+    for index, key in enumerate(keys):
+        groups.setdefault(key, []).append(index)
+    renamed = list(jobs)
+    for key, members in groups.items():
+        names = [jobs[index].source.name for index in members]
+        if len(members) > 1:
+            together = " and ".join(names) if len(names) == 2 else ", ".join(names[:-1]) + " and " + names[-1]
+            every = "both" if len(names) == 2 else "all"
+            reason = f"{together} would {every} be written as {jobs[members[0]].target.name}"
+        elif key in inputs and key != _key(jobs[members[0]].source):
+            reason = f"{jobs[members[0]].target.name} is an input of this batch"
+        else:
+            continue
+        for index in members:
+            job = jobs[index]
+            target = _free_name(job.target.with_name(f"{job.source.stem}_{job.source.suffix.lstrip('.')}"
+                                                      f"{output.suffix}{job.target.suffix}"), taken)
+            renamed[index] = Job(job.source, target, f"{reason}: this one is written as {target.name}", job.target)
+    for job in renamed:
+        if job.note:
+            log.info("%s: %s", job.source, job.note)
+    return renamed
+
+
+def _free_name(wanted: Path, taken: set[str]) -> Path:
+    """``wanted``, or ``stem_2``, ``stem_3``... the first that no other output or input of the run has."""
+    candidate, number = wanted, 2
+    while _key(candidate) in taken:
+        candidate = wanted.with_name(f"{wanted.stem}_{number}{wanted.suffix}")
+        number += 1
+    taken.add(_key(candidate))
+    return candidate
+
+
+def _key(path: Path) -> str:
+    """One spelling per file: the real path, case-folded where the file system ignores case."""
+    real = os.path.normcase(os.path.realpath(path))
+    return real.casefold() if sys.platform == "darwin" else real
+
+
+def _real(path: Path) -> Path:
+    """Path.resolve without its RuntimeError on a symbolic link loop (Python 3.11): realpath leaves it."""
+    return Path(os.path.realpath(path))
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -115,10 +184,12 @@ def shard_of(job: Job, output_dir: Path, count: int) -> int:
 
     A hash of the file's own name rather than its position in the list, so processes that list the
     folder at different moments (files added meanwhile) still agree on every file they both see; the
-    output path rather than the input path, so inputs that would write the same file (a.png, a.bmp)
-    fall into one share and never race each other.
+    output path rather than the input path, and the shared name of inputs that would write the same
+    file (a.png, a.bmp), so that such inputs fall into one share and never race each other even in
+    processes that saw only one of them.
     """
-    relative = job.target.relative_to(output_dir) if job.target.is_relative_to(output_dir) else job.target
+    output_path = job.shared or job.target
+    relative = output_path.relative_to(output_dir) if output_path.is_relative_to(output_dir) else output_path
     digest = hashlib.sha256(relative.as_posix().encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % count + 1
 
@@ -135,7 +206,7 @@ def _target_for(source: Path, root: Path, output_dir: Path, output: OutputSettin
 
 def _is_inside(path: Path, folder: Path) -> bool:
     try:
-        path.resolve().relative_to(folder.resolve())
+        _real(path).relative_to(_real(folder))
         return True
     except ValueError:
         return False
@@ -148,7 +219,7 @@ def process_file(pipeline: FacePipeline, job: Job, output: OutputSettings,
     if early is not None:
         return early
     timings: dict[str, float] = {}
-    image = _guarded(job, timings, lambda: decode(pipeline, job, timings))
+    image = _guarded(job, timings, lambda: decode(pipeline, job, timings, output))
     if isinstance(image, FileOutcome):
         return image
     keep = output.save_compare  # the comparison needs the background; without it, paste in place
@@ -160,18 +231,43 @@ def process_file(pipeline: FacePipeline, job: Job, output: OutputSettings,
 
 
 def check_target(job: Job, output: OutputSettings) -> FileOutcome | None:
-    """The outcome of a job that must not run (its output is the original, or exists), else None."""
-    if job.target.exists() and job.target.resolve() == job.source.resolve():
+    """The outcome of a job that must not run (its output is the original, is done, or is a file this tool
+    did not write), else None. A damaged file under the output's name does not count as done."""
+    if job.target.exists() and _real(job.target) == _real(job.source):
         return FileOutcome(job.source, job.target, "failed", "the output would overwrite the original; "
                            "choose another output folder or a --suffix")
-    if job.target.exists() and not output.overwrite:
+    state = existing_output(job.target)
+    if state == "ours" and not output.overwrite:
         return FileOutcome(job.source, job.target, "skipped", "output already exists")
+    if state == "foreign":
+        if not output.overwrite:
+            return FileOutcome(job.source, job.target, "skipped", "output already exists")
+        return FileOutcome(job.source, job.target, "failed", NOT_OURS)
     return None
 
 
-def decode(pipeline: FacePipeline, job: Job, timings: dict[str, float]) -> LoadedImage:
+NOT_OURS = ("a file that this batch did not write has the output's name and is never replaced; "
+            "move it or choose another output folder")
+
+
+def existing_output(path: Path) -> Literal["none", "ours", "foreign", "damaged"]:
+    """What is at an output path: nothing, a result this tool wrote (unchanged since), another whole
+    image, or a file that holds no whole image (a result cut off by a full disk, for instance)."""
+    if not os.path.lexists(path):
+        return "none"
+    if was_written_here(path):
+        return "ours"
+    return "foreign" if is_complete_image(path) else "damaged"
+
+
+def decode(pipeline: FacePipeline, job: Job, timings: dict[str, float], output: OutputSettings | None = None
+           ) -> LoadedImage:
+    """Read the photo and check, before any work, that its result fits the limits and the free memory."""
     start = time.perf_counter()
     image = read_image(job.source, pipeline.settings.max_pixels)
+    height, width = image.rgb.shape[:2]
+    check_output_fits(job.source, width, height, pipeline.settings, has_alpha=image.alpha is not None,
+                      compare=output is not None and output.save_compare, max_side=max_side(job.target.suffix))
     timings["decode"] = time.perf_counter() - start
     return image
 
@@ -185,17 +281,19 @@ def restore(pipeline: FacePipeline, image: LoadedImage, timings: dict[str, float
 
 def finish_file(result: RestoreResult, job: Job, output: OutputSettings, timings: dict[str, float]) -> FileOutcome:
     """Write a restored photo's outputs and describe the outcome (a failed write is a failed outcome)."""
-    def encode() -> None:
+    def encode() -> tuple[str, ...]:
         start = time.perf_counter()
-        write_outputs(result, job, output)
+        notes = write_outputs(result, job, output)
         timings["encode"] = time.perf_counter() - start
+        return notes or ()
 
-    failed = _guarded(job, timings, encode)
-    if isinstance(failed, FileOutcome):
-        return failed
+    notes = _guarded(job, timings, encode)
+    if isinstance(notes, FileOutcome):
+        return notes
     restored = sum(face.status is FaceStatus.RESTORED for face in result.faces)
+    warnings = ((job.note,) if job.note else ()) + result.warnings + notes
     return FileOutcome(job.source, job.target, "done", faces_found=len(result.faces), faces_restored=restored,
-                       timings=timings, warnings=result.warnings, left=result.left_faces)
+                       timings=timings, warnings=warnings, left=result.left_faces)
 
 
 def _guarded(job: Job, timings: dict[str, float], step: Callable[[], T]) -> T | FileOutcome:
@@ -207,26 +305,52 @@ def _guarded(job: Job, timings: dict[str, float], step: Callable[[], T]) -> T | 
         return step()
     except FaceSRError as error:
         return FileOutcome(job.source, job.target, "failed", error.cause, timings=timings)
-    except MemoryError:
-        return FileOutcome(job.source, job.target, "failed", "out of memory (try a smaller --tile or scale)",
-                           timings=timings)
     except Cancelled:
         raise
     except Exception as error:  # a bug or a library failure on one odd file must not stop the batch
+        if is_out_of_memory(error):  # MemoryError, OpenCV's "Insufficient memory", torch's allocator
+            log.debug("out of memory on %s: %r", job.source, error)
+            return FileOutcome(job.source, job.target, "failed", OUT_OF_MEMORY, timings=timings)
         log.exception("unexpected error on %s", job.source)
         return FileOutcome(job.source, job.target, "failed", f"unexpected error: {type(error).__name__}: {error}",
                            timings=timings)
 
 
-def write_outputs(result: RestoreResult, job: Job, output: OutputSettings) -> None:
-    write_image(job.target, result.image, result.alpha, quality=output.jpeg_quality)
+def write_outputs(result: RestoreResult, job: Job, output: OutputSettings) -> tuple[str, ...]:
+    """Write the result (and comparison, face crops); return notes for the outcome. Each file is
+    checked again just before it is written, as another process may have put a file there meanwhile."""
+    notes: list[str] = []
+    if _may_write(job.target, notes, main=True):
+        _write_recorded(job.target, result.image, result.alpha, quality=output.jpeg_quality)
     folder, stem = job.target.parent, job.target.stem
     if output.save_compare:
-        write_image(folder / "compare" / f"{stem}.jpg", side_by_side(result.background, result.image), quality=90)
+        compare = folder / "compare" / f"{stem}.jpg"
+        if _may_write(compare, notes):
+            _write_recorded(compare, side_by_side(result.background, result.image), quality=90)
     if output.save_faces:
         for index, face in enumerate(result.faces):
-            if face.restored is not None:
-                write_image(folder / "faces" / f"{stem}_face{index:02d}.png", face.restored)
+            crop = folder / "faces" / f"{stem}_face{index:02d}.png"
+            if face.restored is not None and _may_write(crop, notes):
+                _write_recorded(crop, face.restored)
+    return tuple(notes)
+
+
+def _may_write(path: Path, notes: list[str], main: bool = False) -> bool:
+    """False (with a note) for a whole image this tool did not write; the main result then fails."""
+    state = existing_output(path)
+    if state == "foreign":
+        if main:
+            raise FaceSRError(path, NOT_OURS)
+        notes.append(f"{path} was not written by this batch and is left as it is")
+        return False
+    if state == "damaged":
+        notes.append(f"replaced the damaged file {path.name}")
+    return True
+
+
+def _write_recorded(path: Path, rgb: np.ndarray, alpha: np.ndarray | None = None, quality: int = 95) -> None:
+    write_image(path, rgb, alpha, quality=quality)
+    record_written(path)
 
 
 def side_by_side(left: np.ndarray, right: np.ndarray, gap: int = 8) -> np.ndarray:
@@ -250,6 +374,7 @@ def run_batch(pipeline: FacePipeline, jobs: Sequence[Job], output: OutputSetting
     """
     start = time.perf_counter()
     outcomes: list[FileOutcome] = []
+    remove_leftovers_of_killed_runs(jobs)
 
     def report(outcome: FileOutcome) -> None:
         if outcome.status == "failed":
@@ -265,6 +390,15 @@ def run_batch(pipeline: FacePipeline, jobs: Sequence[Job], output: OutputSetting
         _run_in_turn(pipeline, jobs, output, report, cancel, pause)
     outcomes += [FileOutcome(job.source, job.target, "cancelled") for job in jobs[len(outcomes):]]
     return BatchSummary(tuple(outcomes), time.perf_counter() - start)
+
+
+def remove_leftovers_of_killed_runs(jobs: Sequence[Job]) -> None:
+    """Temporary files of a run killed with kill -9 go in the next run in that folder, even one that has
+    nothing to write there (core.atomic removes only unlocked files of its own naming)."""
+    folders = {job.target.parent for job in jobs}
+    for folder in sorted(folders | {f / sub for f in folders for sub in ("compare", "faces")}):
+        if folder.is_dir():
+            remove_leftovers(folder)
 
 
 def _run_in_turn(pipeline: FacePipeline, jobs: Sequence[Job], output: OutputSettings,
@@ -359,4 +493,4 @@ def _read(pipeline: FacePipeline, job: Job, output: OutputSettings,
     early = check_target(job, output)
     if early is not None:
         return early
-    return _guarded(job, timings, lambda: decode(pipeline, job, timings))
+    return _guarded(job, timings, lambda: decode(pipeline, job, timings, output))

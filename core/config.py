@@ -9,6 +9,9 @@ DETECTORS = ("yunet", "retinaface", "retinaface-mobile")
 OUTPUT_EXTENSIONS = ("auto", "png", "jpg", "webp")
 DEVICES = ("auto", "cpu", "cuda")
 DEFAULT_MAX_PIXELS = 100_000_000  # 100 Mpx: above this a file is refused as a likely decompression bomb
+# 400 Mpx (a 100-Mpx photo at x2, 20000x20000): about 3 GB of working memory. A larger result is refused
+# before any work unless the user raises the limit; the free memory is checked as well (core.memory).
+DEFAULT_MAX_OUTPUT_PIXELS = 400_000_000
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class RestoreSettings:
     tile: int = 400  # background model tile size in input pixels (0 = no tiling)
     device: str = "auto"
     max_pixels: int = DEFAULT_MAX_PIXELS
+    max_output_pixels: int = DEFAULT_MAX_OUTPUT_PIXELS
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:
@@ -56,6 +60,8 @@ class RestoreSettings:
             raise ValueError(f"device must be one of {DEVICES} or cuda:N, got {self.device!r}")
         if self.max_pixels <= 0:
             raise ValueError(f"pixel limit must be positive, got {self.max_pixels}")
+        if self.max_output_pixels <= 0:
+            raise ValueError(f"output pixel limit must be positive, got {self.max_output_pixels}")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from core.config import RestoreSettings
 from core.detect import Detector, create_detector, select_faces
 from core.errors import ModelError
 from core.io import LoadedImage
+from core.memory import check_output_fits
 from core.models.loading import load_model
 from core.progress import CancelToken
 from core.restorer import Restorer
@@ -138,6 +139,9 @@ class FacePipeline:
                 keep_background: bool = True) -> RestoreResult:
         """``keep_background=False`` pastes onto the upscaled photo in place (result.background is then
         result.image): one full-size copy less, for a batch that writes the result and moves on."""
+        height, width = image.rgb.shape[:2]  # a result too large for the limit or the free memory: refused now
+        check_output_fits(image.path, width, height, self.settings, has_alpha=image.alpha is not None,
+                          keep_background=keep_background)
         if self.settings.aligned:
             return self._restore_aligned(image)
         timings: dict[str, float] = {}

@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from core.errors import FaceSRError
+from core.memory import is_out_of_memory
 from core.progress import CancelToken, Cancelled, ProgressCallback
 
 log = logging.getLogger(__name__)
@@ -65,9 +66,10 @@ class _Runner(QObject):
             self.stopped.emit()
         except FaceSRError as error:
             self.errored.emit(str(error))
-        except MemoryError:
-            self.errored.emit("out of memory: try a smaller upscale factor or tile size")
         except Exception as error:  # a bug must reach the user as a dialog, not kill the thread silently
+            if is_out_of_memory(error):  # MemoryError, or OpenCV's / torch's own words for it: one line
+                self.errored.emit("out of memory: try a smaller upscale factor or tile size")
+                return
             log.exception("background job failed")
             self.errored.emit(f"unexpected error: {type(error).__name__}: {error}")
         else:
