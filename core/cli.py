@@ -1,7 +1,8 @@
 """`python main.py restore|models|demo|train|eval ...`: the engine from the command line.
 
 Exit codes: 0 all files succeeded (skipped ones included), 1 some files failed (each listed with its
-cause), 2 usage or set-up errors (bad flags, missing input, missing or corrupt model, unwritable output).
+cause), 2 usage or set-up errors (bad flags, missing input, missing or corrupt model, unwritable output),
+130 / 143 stopped by Ctrl-C (SIGINT) / SIGTERM after finishing or dropping the file in work.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.config import DETECTORS, DEVICES, OUTPUT_EXTENSIONS, SCALES, DEFAULT_MAX_PIXELS, DetectSettings, \
-    OutputSettings, RestoreSettings
+from core.config import DETECTORS, DEVICES, OUTPUT_EXTENSIONS, SCALES, DEFAULT_MAX_OUTPUT_PIXELS, \
+    DEFAULT_MAX_PIXELS, DetectSettings, OutputSettings, RestoreSettings
 from core.errors import FaceSRError
 from core.progress import CancelToken
 
@@ -70,8 +71,11 @@ def _add_restore(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--save-compare", action="store_true", help="also write a before|after comparison")
     p.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICES)} or cuda:N")
     p.add_argument("--recursive", action="store_true", help="include sub-folders")
-    p.add_argument("--overwrite", action="store_true", help="redo files whose output exists")
+    p.add_argument("--overwrite", action="store_true", help="redo files whose result an earlier run wrote "
+                   "(a file this tool did not write, or an input, is never replaced)")
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="refuse larger images")
+    p.add_argument("--max-output-pixels", type=int, default=DEFAULT_MAX_OUTPUT_PIXELS,
+                   help="refuse results larger than this (width x height after scaling) before any work")
     p.add_argument("--shard", metavar="K/N", help="take only share K of N (1 <= K <= N) of the files, so N "
                    "processes (GPUs, a Slurm array) can fill one output folder together")
     p.set_defaults(func=run_restore)
@@ -116,7 +120,7 @@ def settings_from_args(args: argparse.Namespace) -> tuple[RestoreSettings, Outpu
         restore = RestoreSettings(
             scale=args.scale, model=args.model, detect=detect, aligned=args.aligned, blend=args.blend,
             fidelity=args.fidelity, force_small_model=args.force, bg_model=args.bg_model, tile=args.tile,
-            device=args.device, max_pixels=args.max_pixels,
+            device=args.device, max_pixels=args.max_pixels, max_output_pixels=args.max_output_pixels,
         )
         output = OutputSettings(ext=args.ext, suffix=args.suffix, save_faces=args.save_faces,
                                 save_compare=args.save_compare, overwrite=args.overwrite, recursive=args.recursive)
@@ -144,11 +148,23 @@ def run_restore(args: argparse.Namespace) -> int:
         jobs = _shard(jobs, args.output, args.shard)
         if not jobs:
             return EXIT_OK
-    detector = None if restore.aligned else create_detector(restore.detect, download=args.download)
-    pipeline = FacePipeline(restore, detector=detector)
-    with tqdm(total=len(jobs), unit="file", disable=len(jobs) == 1) as bar:
-        summary = run_batch(pipeline, jobs, output, lambda done, total, name: bar.update(1))
+    for job in jobs:
+        if job.note:  # said before any work: e.g. two inputs that would have written one file
+            print(f"note     {job.source.name}: {job.note}")
+    token = CancelToken()
+    # SIGTERM (a scheduler, `kill`) stops like Ctrl-C: the file in work is finished or dropped, no
+    # temporary file stays, and the exit code says which signal it was
+    with graceful_stop(token, "stopping: finishing the file in work (Ctrl-C again to abort at once)") as signals:
+        detector = None if restore.aligned else create_detector(restore.detect, download=args.download)
+        pipeline = FacePipeline(restore, detector=detector)
+        with tqdm(total=len(jobs), unit="file", disable=len(jobs) == 1) as bar:
+            summary = run_batch(pipeline, jobs, output, lambda done, total, name: bar.update(1), cancel=token)
     print_summary(summary)
+    if signals:
+        name = signal.Signals(signals[0]).name
+        print(f"stopped by {name}: {summary.count('done')} done, {summary.count('cancelled')} not started; "
+              "no partial file was left; run the same command again to do the rest", file=sys.stderr)
+        return 128 + signals[0]
     return EXIT_FAILED if summary.failed else EXIT_OK
 
 
@@ -263,23 +279,28 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def graceful_stop(token: CancelToken) -> Iterator[None]:
-    """SIGINT/SIGTERM ask the run to checkpoint and stop; a second Ctrl-C interrupts at once."""
+def graceful_stop(token: CancelToken,
+                  message: str = "stopping: writing a checkpoint (Ctrl-C again to abort without one)",
+                  ) -> Iterator[list[int]]:
+    """SIGINT/SIGTERM ask the run to stop cleanly (``message`` says how); a second Ctrl-C interrupts at
+    once. Yields the list of signals received, for the exit code (128 + the first)."""
+    received: list[int] = []
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield received
         return
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def handler(signum: int, frame: object) -> None:
         if token.cancelled and signum == signal.SIGINT:
             raise KeyboardInterrupt
-        print("\nstopping: writing a checkpoint (Ctrl-C again to abort without one)", file=sys.stderr)
+        received.append(signum)
+        print(f"\n{message}", file=sys.stderr)
         token.cancel()
 
     for sig in previous:
         signal.signal(sig, handler)
     try:
-        yield
+        yield received
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
@@ -406,3 +427,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # out of memory anywhere (a model load, a huge photo): one line, no traceback
+        from core.memory import OUT_OF_MEMORY, is_out_of_memory
+
+        if not is_out_of_memory(error):
+            raise
+        print(f"error: {OUT_OF_MEMORY}", file=sys.stderr)
+        return EXIT_FAILED

@@ -60,7 +60,7 @@ def test_folder_with_bad_files_exits_1_and_lists_each_cause(photo_folder: Path, 
     assert "notes.jpg: not an image file" in captured.err
     assert "truncated.jpg: the file is truncated or damaged" in captured.err
     assert "Traceback" not in captured.err + captured.out
-    written = sorted(p.name for p in out.iterdir() if p.is_file())
+    written = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
     assert written == ["astronaut.jpg", "cmyk.jpg", "gray.png", "palette.png", "rgba.png", "фото с пробелом.png"]
     assert np.asarray(Image.open(out / "rgba.png")).shape == (512, 512, 4)  # alpha kept, upscaled x2
     assert Image.open(out / "astronaut.jpg").size == (1024, 1024)
@@ -204,3 +204,102 @@ def test_real_process_exit_code_and_no_traceback(tmp_path: Path, tiny_model: Pat
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
     assert "zero.jpg: the file is empty" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- issue 13 ------------------------------------------------------------------------------------
+
+
+def test_restore_into_a_full_tmpfs_fails_and_a_rerun_with_room_does_the_file(tmp_path: Path, tiny_model: Path,
+                                                                             capsys) -> None:
+    """A real 256 KiB tmpfs (root only; tests/core/test_io.py and test_batch.py fake the full disk elsewhere)."""
+    import os
+    import shutil
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root; test_batch.py covers the full disk with a fake writer")
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True,
+                      timeout=30).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here; test_batch.py covers the full disk with a fake writer")
+    try:
+        rng = np.random.default_rng(0)
+        photo = rng.integers(0, 256, (700, 700, 3), dtype=np.uint8)
+        photo[:, :350] = 128
+        source = _save(tmp_path / "in" / "example.jpg", photo, quality=95)  # its result is ~280 KB: does not fit
+        args = ["restore", "-i", str(source), "-o", str(disk), "--model", str(tiny_model), "-s", "1"]
+        assert main(args) == 1
+        err = capsys.readouterr().err
+        assert "example.jpg: the disk is full" in err and "Traceback" not in err
+        assert [p.name for p in disk.iterdir() if not p.name.startswith(".facesr")] == []  # nothing cut off
+        subprocess.run(["mount", "-o", "remount,size=2m", str(disk)], capture_output=True, timeout=30, check=True)
+        assert main(args) == 0  # not skipped as "output exists"
+        assert "1 done, 0 skipped" in capsys.readouterr().out
+        with Image.open(disk / "example.jpg") as result:
+            result.load()  # whole, to the last byte
+            assert result.size == (700, 700)
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True, timeout=30)
+
+
+def test_a_self_looping_symlink_fails_alone_and_the_rest_is_done(tmp_path: Path, astronaut, tiny_model, capsys):
+    folder = tmp_path / "in"
+    _save(folder / "a.png", astronaut[::4, ::4])
+    (folder / "loop.jpg").symlink_to("loop.jpg")
+    code = main(["restore", "-i", str(folder), "-o", str(tmp_path / "out"), "--model", str(tiny_model), "-s", "1"])
+    captured = capsys.readouterr()
+    assert code == 1 and "1 done, 0 skipped (output exists), 1 failed" in captured.out
+    assert "loop.jpg: cannot read the file: a symbolic link that leads back to itself (a loop)" in captured.err
+    assert (tmp_path / "out" / "a.png").is_file()
+
+
+def test_a_result_over_the_output_limit_is_refused_with_a_scale_that_fits(tmp_path: Path, astronaut, tiny_model,
+                                                                          capsys) -> None:
+    source = _save(tmp_path / "in" / "big.png", astronaut)  # 512x512: x8 is 4096x4096
+    code = main(["restore", "-i", str(source), "-o", str(tmp_path / "out"), "--model", str(tiny_model), "-s", "8",
+                 "--max-output-pixels", "5000000"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert ("big.png: the result would be 4096x4096 (16,777,216 pixels), more than the limit of 5,000,000 output "
+            "pixels: use a scale of 4 (-s 4), or raise the limit with --max-output-pixels") in err
+    assert not (tmp_path / "out" / "big.png").exists()
+
+
+def test_out_of_memory_outside_a_file_is_one_line(tmp_path: Path, astronaut, tiny_model, capsys, monkeypatch):
+    import cv2
+
+    from core import pipeline
+
+    def no_memory(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise cv2.error("OpenCV(5.0.0) alloc.cpp:73: error: (-4:Insufficient memory) Failed to allocate 1 bytes")
+
+    monkeypatch.setattr(pipeline.FacePipeline, "__init__", no_memory)  # e.g. while a model loads
+    source = _save(tmp_path / "in" / "a.png", astronaut[::4, ::4])
+    assert main(["restore", "-i", str(source), "-o", str(tmp_path / "out"), "--model", str(tiny_model)]) == 1
+    assert capsys.readouterr().err.strip() == "error: out of memory: use a lower scale (-s), a smaller --tile, " \
+                                              "or close other programs"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM cannot be caught on Windows")
+def test_sigterm_stops_like_ctrl_c_with_exit_143_and_no_temporary_file(tmp_path: Path, astronaut, tiny_model):
+    import signal
+    import time
+
+    folder, out = tmp_path / "in", tmp_path / "out"
+    for index in range(40):
+        _save(folder / f"p{index:02d}.png", np.roll(astronaut[::2, ::2], index, axis=1))
+    process = subprocess.Popen([sys.executable, "main.py", "restore", "-i", str(folder), "-o", str(out), "--model",
+                                str(tiny_model), "--device", "cpu"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while not (out / "p00.png").exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=240)
+    assert process.returncode == 143, stderr
+    assert "stopped by SIGTERM" in stderr and "Traceback" not in stderr
+    done = [p.name for p in out.iterdir() if not p.name.startswith(".")]
+    assert 1 <= len(done) < 40 and f"{len(done)} done" in stderr
+    assert not [p for p in out.iterdir() if ".tmp" in p.name]
+    for name in done:  # every result that is there is whole
+        assert Image.open(out / name).size == (512, 512)
