@@ -182,3 +182,21 @@ def test_a_dropped_folder_becomes_the_input_and_a_dropped_photo_is_left_to_the_w
     assert enter.isAccepted()
     tab.dropEvent(drop)
     assert tab.input_field.path() == photos and tab.output_field.path() == photos / "restored"
+
+
+def test_inputs_sharing_an_output_name_get_names_of_their_own(qtbot, tab: BatchTab, photos: Path,
+                                                              tmp_path: Path) -> None:
+    """As on the command line (core.batch.plan_jobs): a.jpg and a.png as PNG used to write one file, the
+    second over the first, and both counted as done."""
+    (photos / "c_broken.jpg").unlink()
+    (photos / "b_photo.png").rename(photos / "a_photo.png")
+    tab.set_input_folder(photos)
+    tab.output_field.set_path(tmp_path / "out")
+    tab.format_combo.setCurrentIndex(tab.format_combo.findData("png"))
+    with qtbot.waitSignal(tab.finished_batch, timeout=WAIT_MS):
+        tab.run_batch_now()
+    statuses = _statuses(tab)
+    assert [statuses[name][0] for name in ("a_photo.jpg", "a_photo.png")] == ["done", "done"]
+    assert "a_photo_jpg.png" in statuses["a_photo.jpg"][1] and "would both be written" in statuses["a_photo.jpg"][1]
+    assert (tmp_path / "out" / "a_photo_jpg.png").is_file() and (tmp_path / "out" / "a_photo_png.png").is_file()
+    assert not (tmp_path / "out" / "a_photo.png").exists()
