@@ -225,17 +225,18 @@ def _spandrel_load(path: Path) -> Any:
     import spandrel_extra_arches
 
     spandrel_extra_arches.install(ignore_duplicates=True)
-    state = spandrel.canonicalize_state_dict(tensors)
-    elements = count_elements(state)
-    if elements > MAX_PARAMETERS:
-        raise ModelError(path, f"refused: {elements:,} weights is more than the {MAX_PARAMETERS:,} allowed")
     try:
+        state = spandrel.canonicalize_state_dict(tensors)
+        elements = count_elements(state)
+        if elements > MAX_PARAMETERS:
+            raise ModelError(path, f"refused: {elements:,} weights is more than the {MAX_PARAMETERS:,} allowed")
         # twice what the file holds: some architectures keep buffers or unused layers out of their state dicts
         with building_budget(path, max_tensors=2 * len(state) + 256, max_elements=2 * elements + 2**24):
             return spandrel.ModelLoader().load_from_state_dict(state)
     except spandrel.UnsupportedModelError as error:
         raise ModelError(path, "unsupported model: its architecture was not recognised") from error
-    except (ValueError, RuntimeError, KeyError, TypeError, IndexError, AttributeError, AssertionError) as error:
+    except (ValueError, RuntimeError, KeyError, TypeError, IndexError, AttributeError, AssertionError,
+            ArithmeticError) as error:
         raise ModelError(path, "the file is corrupt or its weights do not match any supported architecture "
                          f"({type(error).__name__}: {brief(error)})") from error
 

@@ -131,7 +131,7 @@ def _check_shapes_fit(path: Path, metadata: ModelMetadata, stored: dict[str, tup
         with building_budget(path, max_tensors=len(stored) + 16, max_elements=elements + 65536), \
                 torch.device("meta"):
             expected = build_generator(metadata.arch, metadata.arch_args).state_dict()
-    except (ValueError, RuntimeError, OverflowError) as error:
+    except (ValueError, RuntimeError, ArithmeticError) as error:  # e.g. reduction=0 divides by zero
         raise ModelError(path, f"its metadata does not describe a usable {metadata.arch} ({brief(error)})") \
             from error
     missing = sorted(set(expected) - set(stored))
