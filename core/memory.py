@@ -17,8 +17,9 @@ from core.errors import FaceSRError
 
 logger = logging.getLogger(__name__)
 
-# Bytes per output pixel at the peak: the result (uint8 RGB, 3) and Pillow's 4-byte copy of it while
-# it is encoded (the encoded bytes stream to the disk). Measured with benchmarks/huge_photo.py.
+# Bytes per output pixel at the peak, from the arrays held at once: the result (uint8 RGB, 3) and
+# Pillow's 4-byte copy of it while it is encoded (the encoded bytes stream to the disk). For an
+# 8000x6000 photo at 2x this gives 1.5 GB; benchmarks/huge_photo.py measured a peak under 2 GiB.
 _PER_PIXEL = 7
 _PER_PIXEL_ALPHA = 12  # + upscaled alpha 1, the RGBA array 4, Pillow's RGBA copy 4 instead of 4
 _PER_PIXEL_BACKGROUND = 3  # the upscaled background kept beside the composed result (GUI, comparisons)
