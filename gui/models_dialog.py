@@ -202,7 +202,7 @@ class ModelsDialog(QDialog):
         if not isinstance(entry, ModelInfo):
             return
         try:
-            set_default_model(entry.path)
+            set_default_model(entry.path, verify=False)  # listed entries loaded already; this runs in the UI thread
         except FaceSRError as error:
             self._error(self.tr("The default was not changed"), str(error))
             return

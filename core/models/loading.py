@@ -151,13 +151,15 @@ def default_model_path() -> Path:
     )
 
 
-def set_default_model(name_or_path: str | Path) -> Path:
+def set_default_model(name_or_path: str | Path, *, verify: bool = True) -> Path:
     """Make a model the default, after checking it loads (as Import does): a default that cannot load would
-    make every later restore without --model fail."""
+    make every later restore without --model fail. ``verify=False`` is for a caller that has just loaded
+    it (the GUI's model list: loading a 350 MB GFPGAN again would freeze the window for seconds)."""
     path = resolve_model(name_or_path)
     if path.suffix.lower() not in MODEL_EXTENSIONS:
         raise ModelError(path, f"not a model file (supported: {', '.join(sorted(MODEL_EXTENSIONS))})")
-    load_model(path)  # raises ModelError with the cause
+    if verify:
+        load_model(path)  # raises ModelError with the cause
     with atomic_output(user_models_dir() / DEFAULT_CHOICE_FILE) as temporary:
         temporary.write_text(str(path), encoding="utf-8")
     return path
