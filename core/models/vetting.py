@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import typing
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,6 +113,9 @@ def read_tensors(path: Path) -> dict[str, Any]:
             return load_file(str(path))
         except (SafetensorError, OSError, ValueError) as error:
             raise ModelError(path, f"not a readable .safetensors file ({brief(error)})") from error
+    # Some checkpoints name their dict typing.OrderedDict, an alias of collections.OrderedDict that spandrel's
+    # allow-list accepts and torch's does not; allowing it process-wide is harmless (it only builds a dict).
+    torch.serialization.add_safe_globals([typing.OrderedDict])
     try:
         # weights_only also refuses TorchScript by itself: a second lock behind check_file's
         state = torch.load(path, map_location="cpu", weights_only=True)

@@ -427,3 +427,17 @@ def test_other_doors_refuse_the_same_files(endless_torchscript: bytes, no_code_l
     with pytest.raises(TrainingError, match="larger than the weights"):
         checkpoint.load_init(_metadata_bomb(tmp_path / "bomb.safetensors", "srresnet", channels=2000))
     assert no_code_loading == [] and set(build_spy) <= {"meta"}
+
+
+def test_state_dict_pickled_as_typing_ordered_dict_still_reads(tmp_path: Path) -> None:
+    """spandrel's allow-list took typing.OrderedDict (some checkpoints name it); torch's weights-only one does not."""
+    from collections import OrderedDict
+
+    from core.models.vetting import read_tensors
+
+    plain = tmp_path / "plain.pth"
+    torch.save(OrderedDict(weight=torch.arange(3.0)), plain, _use_new_zipfile_serialization=False)
+    aliased = tmp_path / "aliased.pth"
+    aliased.write_bytes(plain.read_bytes().replace(b"ccollections\nOrderedDict\n", b"ctyping\nOrderedDict\n"))
+    assert aliased.read_bytes() != plain.read_bytes()
+    assert torch.equal(read_tensors(aliased)["weight"], torch.arange(3.0))
