@@ -19,11 +19,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.background import resize_to  # noqa: E402
-from core.config import RestoreSettings  # noqa: E402
-from core.io import read_image, scan_images, write_image  # noqa: E402
-from core.pipeline import FacePipeline  # noqa: E402
-from core.types import RestoreResult  # noqa: E402
+from core.background import resize_to
+from core.config import RestoreSettings
+from core.io import read_image, scan_images, write_image
+from core.pipeline import FacePipeline
+from core.types import RestoreResult
 
 
 def face_region(result: RestoreResult, margin: float = 0.6) -> tuple[int, int, int, int]:

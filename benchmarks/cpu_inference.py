@@ -28,8 +28,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.bench import random_rcan  # noqa: E402
-from core.models.loading import load_model  # noqa: E402
+from core.bench import random_rcan
+from core.models.loading import load_model
 
 Runner = Callable[[torch.Tensor], torch.Tensor]
 SPEEDUP_TO_KEEP = 1.3

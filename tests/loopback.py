@@ -35,7 +35,7 @@ def _handler(state: Loopback) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:  # http.server's name
             wanted = self.headers.get("Range")
             state.requests.append((self.path, wanted))
             body = state.files.get(self.path.lstrip("/"))

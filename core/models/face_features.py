@@ -41,7 +41,7 @@ class FeatureNetMetadata:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "FeatureNetMetadata":
+    def from_json(cls, text: str) -> FeatureNetMetadata:
         data = json.loads(text)
         channels = tuple(int(c) for c in data["channels"])
         if not 1 <= len(channels) <= 6 or any(not 1 <= c <= MAX_CHANNELS for c in channels):

@@ -20,7 +20,7 @@ from core.atomic import atomic_output
 from core.errors import ModelError, brief
 from core.models.registry import count_parameters
 from core.models.store import load_generator, read_metadata
-from core.models.vetting import MAX_PARAMETERS, building_budget, check_file, count_elements, read_tensors
+from core.models.vetting import MAX_PARAMETERS, building_budget, count_elements, read_tensors
 from core.paths import shipped_weights_dir, user_models_dir
 
 log = logging.getLogger(__name__)

@@ -42,7 +42,7 @@ class ModelMetadata:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "ModelMetadata":
+    def from_json(cls, text: str) -> ModelMetadata:
         data = json.loads(text)
         known = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
         return cls(**known)

@@ -119,7 +119,7 @@ def read_tensors(path: Path) -> dict[str, Any]:
     try:
         # weights_only also refuses TorchScript by itself: a second lock behind check_file's
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # noqa: BLE001 - unpickling fails in many ways; each ends as one message
+    except Exception as error:  # unpickling fails in many ways; each ends as one message
         raise ModelError(path, _unpickling_cause(error)) from error
     if not isinstance(state, dict):
         raise ModelError(path, f"not a model: the file holds a {type(state).__name__}, not a state dict")

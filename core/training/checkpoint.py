@@ -55,7 +55,7 @@ def load_state(path: Path) -> dict[str, Any]:
         raise TrainingError(path, f"not a FaceSR training state: {error.cause}") from error
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # noqa: BLE001 - unpickling fails in many ways; all mean "damaged"
+    except Exception as error:  # unpickling fails in many ways; all mean "damaged"
         raise TrainingError(path, f"the training state is damaged or not ours ({brief(error)})") from error
     if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
         raise TrainingError(path, "not a FaceSR training state (or from an incompatible version)")

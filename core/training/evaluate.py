@@ -96,7 +96,7 @@ def make_lq(hr: np.ndarray, scale: int, degradation: str, seed: int, index: int)
 
 def evaluate_faces(restore: Restore, files: Sequence[Path], scale: int, degradation: str = "bicubic",
                    seed: int = 0, crop_border: int = 0, progress: ProgressCallback = no_progress,
-                   cancel: CancelToken | None = None, identity: "IdentityScorer | None" = None,
+                   cancel: CancelToken | None = None, identity: IdentityScorer | None = None,
                    ) -> tuple[list[FaceScore], list[str]]:
     """Score ``restore`` and bicubic on each HR file; unreadable or too small files are skipped (listed).
     ``identity`` (optional dlib extras) adds the identity distances."""

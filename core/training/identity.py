@@ -43,7 +43,7 @@ class IdentityScorer:
         self.recognition = dlib.face_recognition_model_v1(str(folder / RECOGNITION_MODEL))
 
     @classmethod
-    def create(cls) -> "IdentityScorer | None":
+    def create(cls) -> IdentityScorer | None:
         """A scorer when dlib and face-recognition-models are installed, else None (logged once)."""
         folder = models_folder()
         if folder is None or importlib.util.find_spec("dlib") is None:

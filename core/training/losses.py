@@ -127,7 +127,7 @@ def _load_vgg_state(path: Path) -> dict[str, torch.Tensor]:
             state = load_file(str(path))
         else:
             state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # noqa: BLE001 - any failure here means the same thing to the user
+    except Exception as error:  # any failure here means the same thing to the user
         raise TrainingError(path, f"not a readable VGG19 weights file ({brief(error)})") from error
     if not isinstance(state, dict):
         raise TrainingError(path, "not a torchvision VGG19 state dict")
@@ -163,7 +163,7 @@ class PerceptualLoss(nn.Module):
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
 
-    def train(self, mode: bool = True) -> "PerceptualLoss":
+    def train(self, mode: bool = True) -> PerceptualLoss:
         super().train(mode)
         self.features.eval()  # a fixed feature extractor
         return self
@@ -202,7 +202,7 @@ class FacePerceptualLoss(nn.Module):
         self.net.requires_grad_(False)
         self.criterion = criterion
 
-    def train(self, mode: bool = True) -> "FacePerceptualLoss":
+    def train(self, mode: bool = True) -> FacePerceptualLoss:
         super().train(mode)
         self.net.eval()
         return self

@@ -9,7 +9,6 @@ import pytest
 
 from core import bench
 from core.cli import main
-from core.errors import ModelError
 from core.io import read_image
 from core.models.loading import load_model
 

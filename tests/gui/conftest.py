@@ -10,7 +10,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QProcess, QSettings, QThread  # noqa: E402
+from PySide6.QtCore import QProcess, QSettings, QThread
 
 
 @pytest.fixture(autouse=True)
