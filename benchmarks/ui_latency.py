@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         for value in range(100, -1, -2):
             options.blend_slider.setValue(value)
             until = time.perf_counter() + TICK_MS / 1000
-            spin_until(lambda: time.perf_counter() >= until)
+            spin_until(lambda until=until: time.perf_counter() >= until)
         spin_until(lambda: not tab.is_composing())
         dragging = probe.stop()
         options.blend_slider.setValue(100)

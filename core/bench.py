@@ -348,7 +348,7 @@ def format_table(report: dict[str, Any]) -> str:
         lines.append(cells)
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     text = "\n".join("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
-                               enumerate(zip(line, widths))) for line in lines)
+                               enumerate(zip(line, widths, strict=True))) for line in lines)
     faces = models[0]["stages"]["faces_per_photo"]
     return (f"{report['photos']['count']} photos ({report['photos']['source']}, {faces:.1f} faces/photo); "
             f"{report['model_note']}\n{text}\npeak resident memory: {report['peak_rss_mb']:.0f} MiB; "

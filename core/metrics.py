@@ -93,5 +93,5 @@ def mean_psnr_ssim(outputs: Sequence[np.ndarray], targets: Sequence[np.ndarray],
     """Mean PSNR-Y and SSIM-Y over pairs of images (each pair may have its own size)."""
     if len(outputs) != len(targets) or not outputs:
         raise ValueError("need the same, non-zero number of outputs and targets")
-    values = [(psnr(o, t, crop_border), ssim(o, t, crop_border)) for o, t in zip(outputs, targets)]
+    values = [(psnr(o, t, crop_border), ssim(o, t, crop_border)) for o, t in zip(outputs, targets, strict=True)]
     return float(np.mean([v[0] for v in values])), float(np.mean([v[1] for v in values]))

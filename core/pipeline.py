@@ -156,7 +156,7 @@ class FacePipeline:
             outputs = self.restorer.restore_faces([face.image for face in wanted], cancel)
         if image.is_gray:
             outputs = [to_gray(output) for output in outputs]
-        by_face = {id(face): output for face, output in zip(wanted, outputs)}
+        by_face = {id(face): output for face, output in zip(wanted, outputs, strict=True)}
         with _timed(timings, "background"):
             background = upscale_background(rgb, scale, self.background_model, self.settings.tile, cancel)
         faces = tuple(self._outcome(face, by_face.get(id(face))) for face in aligned)

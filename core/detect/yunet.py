@@ -104,7 +104,7 @@ class YuNetDetector:
         with _lock:
             scores, boxes, landmarks = self._detect(bgr, self.min_score)
         faces = []
-        for score, (x, y, w, h), points in zip(scores, boxes.astype(np.float64), landmarks):
+        for score, (x, y, w, h), points in zip(scores, boxes.astype(np.float64), landmarks, strict=True):
             box = np.array([x, y, x + w, y + h])
             faces.append(to_detection(box, float(score) / 100.0, points, factor_x, factor_y))
         return faces

@@ -78,7 +78,7 @@ def feature_matching_loss(fake: list[torch.Tensor], real: list[torch.Tensor]) ->
     a perceptual loss that needs no pretrained network, the discriminator learns the features."""
     if not fake or len(fake) != len(real):
         raise ValueError("feature matching needs the same non-empty list of layers for real and fake")
-    return torch.stack([F.l1_loss(f, r.detach()) for f, r in zip(fake, real)]).mean()
+    return torch.stack([F.l1_loss(f, r.detach()) for f, r in zip(fake, real, strict=True)]).mean()
 
 
 # --- perceptual ---------------------------------------------------------------------------------------

@@ -171,7 +171,7 @@ def test_release_keeps_the_weights_and_replaces_the_run_facts(tmp_path: Path) ->
     assert (meta.name, meta.description, meta.license, meta.training) == \
         ("facesr-test", "a test model", "research only", {"steps": 12})
     original, released = load_model(source).module, load_model(target).module
-    for (key, a), (_, b) in zip(original.state_dict().items(), released.state_dict().items()):
+    for (key, a), (_, b) in zip(original.state_dict().items(), released.state_dict().items(), strict=True):
         assert torch.equal(a, b), key
 
 
