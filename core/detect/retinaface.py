@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,10 @@ from core.errors import DetectorError
 from core.progress import ProgressCallback
 from core.types import FaceDetection
 
+if TYPE_CHECKING:
+    import torch
+
+
 NETWORKS = {"retinaface": "resnet50", "retinaface-mobile": "mobile0.25"}
 SHORT_SIDE = 640  # detect at this shorter side, as CodeFormer does (resize=640) ...
 MAX_LONG_SIDE = 1600  # ... keeping the longer side, and so the CPU time, bounded
@@ -33,7 +38,7 @@ NMS_IOU = 0.4
 
 
 class RetinaFaceDetector:
-    def __init__(self, name: str, network, device: str, min_score: float) -> None:
+    def __init__(self, name: str, network: torch.nn.Module, device: str, min_score: float) -> None:
         self.name = name
         self._network = network
         self._device = device

@@ -12,12 +12,16 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.config import DetectSettings
 from core.errors import ImageReadError, TrainingError
 from core.io import read_image, scan_images, write_image
 from core.paths import user_runs_dir
 from core.progress import CancelToken, ProgressCallback, no_progress
+
+if TYPE_CHECKING:
+    from core.detect.base import Detector
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +46,7 @@ def aligned_cache_dir(source: Path, size: int) -> Path:
 
 def prepare_faces(source: str | Path, target: str | Path, size: int, detect: DetectSettings | None = None,
                   all_faces: bool = False, progress: ProgressCallback = no_progress,
-                  cancel: CancelToken | None = None, detector=None) -> PrepareResult:
+                  cancel: CancelToken | None = None, detector: Detector | None = None) -> PrepareResult:
     """Align the faces of every photo under ``source`` into ``target``; ``detector`` overrides the default."""
     from core.align import warp_face
     from core.detect import create_detector, select_faces
