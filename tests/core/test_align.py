@@ -247,5 +247,5 @@ def test_parsing_mask_reports_a_corrupt_file(tmp_path, monkeypatch) -> None:
 
     monkeypatch.setenv("FACESR_MODELS_DIR", str(tmp_path))
     (tmp_path / "parsing_parsenet.pth").write_bytes(b"not a checkpoint")
-    with pytest.raises(ModelError, match="parsing_parsenet.pth"):
+    with pytest.raises(ModelError, match=r"parsing_parsenet\.pth"):
         align.parsing_mask(np.zeros((64, 64, 3), np.uint8))

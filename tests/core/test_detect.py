@@ -186,7 +186,7 @@ def test_retinaface_reports_a_corrupt_weights_file(tmp_path, monkeypatch) -> Non
     pytest.importorskip("facexlib")
     monkeypatch.setenv("FACESR_MODELS_DIR", str(tmp_path))
     (tmp_path / "detection_mobilenet0.25_Final.pth").write_bytes(b"\x00" * 100)
-    with pytest.raises(DetectorError, match="detection_mobilenet0.25_Final.pth"):
+    with pytest.raises(DetectorError, match=r"detection_mobilenet0\.25_Final\.pth"):
         create_detector(DetectSettings(detector="retinaface-mobile"))
 
 

@@ -105,7 +105,7 @@ def test_models_are_found_by_name_and_default_can_be_set(tmp_path: Path) -> None
 
 def test_missing_default_model_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr("core.models.loading.shipped_weights_dir", lambda: tmp_path / "empty")
-    with pytest.raises(ModelError, match="python main.py train"):
+    with pytest.raises(ModelError, match=r"python main\.py train"):
         default_model_path()
 
 

@@ -107,7 +107,7 @@ def test_past_runs_are_listed_newest_first_and_bad_ones_named(tmp_path: Path) ->
     assert list_runs(tmp_path / "absent") == []
     info = read_run_info(tmp_path / "new")
     assert (info.preset, info.stage, info.steps, info.resumable) == ("cpu-quick", "pixel", 300, False)
-    with pytest.raises(TrainingError, match="config.json.*unreadable"):
+    with pytest.raises(TrainingError, match=r"config\.json.*unreadable"):
         read_run_info(tmp_path / "broken")
     with pytest.raises(TrainingError, match="not a run folder"):
         read_run_info(tmp_path / "not-a-run")

@@ -326,7 +326,7 @@ def test_a_new_run_refuses_a_used_folder_and_logs_how_many_steps_each_average_co
     used = tmp_path / "used"
     used.mkdir()
     (used / ckpt.METRICS_FILE).write_text('{"type": "train", "step": 5}\n')
-    with pytest.raises(TrainingError, match="not empty.*--resume"):
+    with pytest.raises(TrainingError, match=r"not empty.*--resume"):
         train(tiny_config(faces, steps=2), used, show_bar=False)
     assert (used / ckpt.METRICS_FILE).read_text() == '{"type": "train", "step": 5}\n'  # untouched
 

@@ -18,7 +18,8 @@ def _more_photos(folder: Path, count: int) -> None:
         source.rotate(90 * (index + 1)).save(folder / f"more_{index}.jpg", quality=90)
 
 
-def test_the_eta_is_hidden_while_paused_and_after_cancel(qtbot, tab: BatchTab, photos: Path, tmp_path: Path) -> None:
+def test_the_eta_is_hidden_while_paused_and_after_cancel(qtbot, tab: BatchTab, photos: Path,  # noqa: F811 - fixtures
+                                                         tmp_path: Path) -> None:
     (photos / "c_broken.jpg").unlink()
     _more_photos(photos, 4)
     tab.set_input_folder(photos)
@@ -47,7 +48,8 @@ def test_the_eta_is_hidden_while_paused_and_after_cancel(qtbot, tab: BatchTab, p
     assert tab.eta_label.text() == ""
 
 
-def test_the_eta_and_the_details_follow_a_language_change(qtbot, tab: BatchTab, photos: Path, tmp_path: Path) -> None:
+def test_the_eta_and_the_details_follow_a_language_change(qtbot, tab: BatchTab, photos: Path,  # noqa: F811 - fixtures
+                                                          tmp_path: Path) -> None:
     tab.set_input_folder(photos)
     tab.output_field.set_path(tmp_path / "out")
     with qtbot.waitSignal(tab.finished_batch, timeout=WAIT_MS):

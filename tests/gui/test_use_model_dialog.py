@@ -35,7 +35,7 @@ def test_the_facts_come_from_the_file_header(tmp_path: Path) -> None:
     unvalidated = read_model_facts(model_file(tmp_path / "early.safetensors", None, None))
     assert not unvalidated.measured and not unvalidated.below_bicubic
     (tmp_path / "junk.safetensors").write_bytes(b"not a model")
-    with pytest.raises(ModelError, match="junk.safetensors"):
+    with pytest.raises(ModelError, match=r"junk\.safetensors"):
         read_model_facts(tmp_path / "junk.safetensors")
 
 
