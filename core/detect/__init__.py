@@ -3,7 +3,9 @@
     detector = create_detector(settings.detect)          # YuNet: offline, no weights to fetch
     faces = select_faces(detector.detect(rgb), settings.detect, rgb.shape[:2])
 
-``detect`` returns every candidate scoring at least min(0.3, the settings' threshold), best first;
+``detect`` returns every candidate scoring at least min(0.3, the settings' threshold), best first, less
+those core.detect.vetting rejects (landmarks not laid out as a face's; marginal scores a second look
+does not confirm);
 ``select_faces`` applies the user's threshold, minimum size and centre-face choice, so changing those
 needs no second detection. Landmarks are always in FFHQ template order (see core.types.FaceDetection).
 """

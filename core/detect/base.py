@@ -99,12 +99,13 @@ def merge(faces: list[FaceDetection], iou_threshold: float = MERGE_IOU) -> list[
     """Greedy non-maximum suppression over faces found at several scales; best score first."""
     kept: list[FaceDetection] = []
     for face in sorted(faces, key=lambda f: f.score, reverse=True):
-        if all(_iou(face.box, other.box) <= iou_threshold for other in kept):
+        if all(iou(face.box, other.box) <= iou_threshold for other in kept):
             kept.append(face)
     return kept
 
 
-def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over union of two boxes (x0, y0, x1, y1)."""
     width = min(a[2], b[2]) - max(a[0], b[0])
     height = min(a[3], b[3]) - max(a[1], b[1])
     if width <= 0 or height <= 0:

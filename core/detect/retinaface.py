@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.detect.base import check_image, resized, to_detection
+from core.detect.vetting import vet
 from core.downloads import fetch_weights, weights_info, weights_path
 from core.errors import DetectorError
 from core.progress import ProgressCallback
@@ -54,7 +55,8 @@ class RetinaFaceDetector:
                 np.ascontiguousarray(copy), conf_threshold=self.min_score, nms_threshold=NMS_IOU, use_origin_size=True
             )
         faces = [to_detection(row[:4], float(row[4]), row[5:15], factor_x, factor_y) for row in rows]
-        return sorted(faces, key=lambda face: face.score, reverse=True)
+        # landmark layout only: a second look would cost a ResNet-50 pass per marginal candidate
+        return sorted(vet(faces, image), key=lambda face: face.score, reverse=True)
 
 
 def detection_factor(shape: tuple[int, int]) -> float:

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from core.detect.base import check_image, merge, resized, to_detection
+from core.detect.vetting import vet
 from core.errors import DetectorError
 from core.types import FaceDetection
 
@@ -98,7 +99,12 @@ class YuNetDetector:
         for factor in detection_factors(image.shape[:2]):
             copy, factor_x, factor_y = resized(bgr, factor)
             found.extend(self._detect_once(np.ascontiguousarray(copy), factor_x, factor_y))
-        return merge(found)
+        # a lookalike (a lamp, a knot in wood) scores like a small blurred face: look again before keeping it
+        return vet(merge(found), image, self._second_look)
+
+    def _second_look(self, crop: np.ndarray) -> list[FaceDetection]:
+        """One pass over a small RGB crop (core.detect.vetting resizes it to a standard face size)."""
+        return self._detect_once(np.ascontiguousarray(crop[:, :, ::-1]), 1.0, 1.0)
 
     def _detect_once(self, bgr: np.ndarray, factor_x: float, factor_y: float) -> list[FaceDetection]:
         with _lock:
