@@ -213,6 +213,8 @@ def test_yunet_through_ctypes_gives_yuface_results(astronaut: np.ndarray) -> Non
     assert detect is not None
     for image in (astronaut, np.ascontiguousarray(np.concatenate([astronaut, astronaut[::-1]], 1)[:, :900])):
         bgr = np.ascontiguousarray(image[:, :, ::-1])
-        for ours, theirs in zip(detect(bgr, 0.3), yuface.detect(bgr, 0.3)):
-            assert np.array_equal(ours, theirs)
-        assert len(detect(bgr, 0.3)[0]) >= 1
+        ours, theirs = detect(bgr, 0.3), yuface.detect(bgr, 0.3)
+        assert len(ours) == len(theirs) == 3  # scores, boxes, landmarks
+        for mine, reference in zip(ours, theirs, strict=True):
+            assert mine.dtype == reference.dtype and np.array_equal(mine, reference)
+        assert len(ours[0]) >= 1

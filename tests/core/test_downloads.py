@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,7 @@ def test_known_weights_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert set(downloads.KNOWN_WEIGHTS) == {"retinaface", "retinaface-mobile", "parsenet"}
     for name, info in downloads.KNOWN_WEIGHTS.items():
         assert info.name == name and info.url.startswith("https://") and info.url.endswith(info.filename)
-        assert info.sha256 is None or (len(info.sha256) == 64 and int(info.sha256, 16) >= 0)
+        assert info.sha256 is not None and re.fullmatch(r"[0-9a-f]{64}", info.sha256), name  # hashlib's hexdigest
         assert info.licence
         assert weights_path(name) == tmp_path / info.filename
     with pytest.raises(ValueError, match="retinaface"):

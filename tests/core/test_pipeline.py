@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from core.config import RestoreSettings
+from core.errors import ModelError
 from core.io import LoadedImage
 from core.pipeline import FacePipeline, compose, left_faces_advice
 from core.types import FaceStatus, LeftFaces
@@ -156,8 +157,10 @@ def _esrgan_file(tmp_path: Path, scale: int = 2) -> Path:
 
 
 def test_general_sr_model_cannot_be_the_face_model(tmp_path: Path) -> None:
-    with pytest.raises(Exception, match="background model"):
-        FacePipeline(RestoreSettings(model=str(_esrgan_file(tmp_path))))
+    model = _esrgan_file(tmp_path)
+    with pytest.raises(ModelError, match="background model") as caught:
+        FacePipeline(RestoreSettings(model=str(model)))
+    assert caught.value.path == model  # the message names the file
 
 
 @pytest.mark.parametrize("scale", [2, 4])

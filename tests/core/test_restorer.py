@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from core.errors import FaceSRError
 from core.models.loading import load_model
 from core.progress import CancelToken, Cancelled
 from core.restorer import Restorer
@@ -62,5 +63,5 @@ def test_cancel_stops_between_chunks(tiny_model: Path) -> None:
 def test_cuda_request_without_gpu_is_a_clear_error(tiny_model: Path) -> None:
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
-    with pytest.raises(Exception, match="no CUDA GPU"):
+    with pytest.raises(FaceSRError, match="no CUDA GPU"):
         Restorer(load_model(tiny_model), device="cuda")
