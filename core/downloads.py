@@ -388,7 +388,7 @@ def _copy(response: object, part: Path, mode: str, offset: int, total: int, leng
                 received += len(chunk)
                 if progress is not None:
                     progress(offset + received, total, message)
-                else:
+                elif bar is not None:
                     bar.update(len(chunk))
     finally:
         if bar is not None:

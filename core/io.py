@@ -21,7 +21,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import ExifTags, Image, ImageFile, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageFile, TiffImagePlugin, UnidentifiedImageError
 
 from core.atomic import atomic_file, is_temporary
 from core.config import DEFAULT_MAX_PIXELS
@@ -173,7 +173,7 @@ def _pillow_drops_depth(img: Image.Image, data: bytes) -> bool:
         return False
     if img.format == "PNG":
         return len(data) > 24 and data[24] == 16  # IHDR bit depth: signature 8 + length 4 + type 4 + w, h 8
-    if img.format == "TIFF":
+    if isinstance(img, TiffImagePlugin.TiffImageFile):
         bits = img.tag_v2.get(258, (8,))
         return max(bits if isinstance(bits, tuple) else (bits,)) > 8
     return False

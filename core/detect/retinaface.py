@@ -28,7 +28,7 @@ from core.progress import ProgressCallback
 from core.types import FaceDetection
 
 if TYPE_CHECKING:
-    import torch
+    from facexlib.detection.retinaface import RetinaFace
 
 
 NETWORKS = {"retinaface": "resnet50", "retinaface-mobile": "mobile0.25"}
@@ -39,7 +39,7 @@ NMS_IOU = 0.4
 
 
 class RetinaFaceDetector:
-    def __init__(self, name: str, network: torch.nn.Module, device: str, min_score: float) -> None:
+    def __init__(self, name: str, network: RetinaFace, device: str, min_score: float) -> None:
         self.name = name
         self._network = network
         self._device = device

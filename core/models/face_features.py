@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 from safetensors import SafetensorError
@@ -76,10 +76,11 @@ class FaceFeatureNet(nn.Module):
         x = (image - 0.5) / 0.25
         found = []
         for index, stage in enumerate(self.stages):
+            layers = cast(nn.ModuleDict, stage)  # a ModuleList's items are plain Modules to the type checker
             if index:
                 x = nn.functional.max_pool2d(x, 2)
-            x = torch.relu(stage["bn1"](stage["conv1"](x)))
-            x = stage["bn2"](stage["conv2"](x))
+            x = torch.relu(layers["bn1"](layers["conv1"](x)))
+            x = layers["bn2"](layers["conv2"](x))
             found.append(x)
             x = torch.relu(x)
         return found

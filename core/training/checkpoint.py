@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -65,7 +65,8 @@ def load_state(path: Path) -> dict[str, Any]:
 def capture_rng() -> dict[str, Any]:
     """The process-wide RNG states as weights_only-loadable values (numpy's array as a tensor)."""
     version, internal, gauss = random.getstate()
-    _, keys, position, has_gauss, cached = np.random.get_state()
+    legacy = cast(tuple[str, np.ndarray, int, int, float], np.random.get_state(legacy=True))  # not the dict form
+    _, keys, position, has_gauss, cached = legacy
     return {
         "python": [version, list(internal), gauss],
         "numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "position": int(position),

@@ -237,7 +237,7 @@ def from_dict(cls: type, data: dict[str, Any]) -> Any:
     values: dict[str, Any] = {}
     for name, value in data.items():
         hint = hints[name]
-        if dataclasses.is_dataclass(hint) and isinstance(value, dict):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(value, dict):
             value = from_dict(hint, value)
         elif typing.get_origin(hint) is tuple and isinstance(value, list):
             value = tuple(value)

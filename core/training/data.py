@@ -193,6 +193,8 @@ def seed_worker(worker_id: int) -> None:
 
 def preview_degradations(config: TrainConfig, out_dir: str | Path, count: int = 8) -> Path:
     """Write a grid of the first ``count`` training pairs (LQ nearest-upsampled | HQ) and return its path."""
+    if config.data is None:
+        raise TrainingError(None, "no dataset folder given (--data)")
     files = scan_faces(config.data)[: max(1, count)]
     dataset = FaceDataset(files, config.face_size, config.scale, config.degradation, config.augment, config.seed)
     rows = []

@@ -57,9 +57,10 @@ def resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
 def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
     """Round-trip a uint8 RGB image through JPEG (OpenCV wants BGR so chroma is subsampled correctly)."""
     ok, encoded = cv2.imencode(".jpg", np.ascontiguousarray(image[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
-    if not ok:
-        raise RuntimeError("JPEG encoding failed")
-    return np.ascontiguousarray(cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1])
+    decoded = cv2.imdecode(encoded, cv2.IMREAD_COLOR) if ok else None
+    if decoded is None:
+        raise RuntimeError("JPEG round trip failed")
+    return np.ascontiguousarray(decoded[..., ::-1])
 
 
 def degrade_bicubic(hq: np.ndarray, scale: int, config: DegradationConfig, rng: np.random.Generator) -> np.ndarray:

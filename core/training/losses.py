@@ -137,6 +137,10 @@ def _load_vgg_state(path: Path) -> dict[str, torch.Tensor]:
 class PerceptualLoss(nn.Module):
     """Distance between VGG19 features (before the ReLU of ``layer``) of output and target."""
 
+    mean: torch.Tensor  # ImageNet normalisation, registered as buffers (they follow .to(device))
+    std: torch.Tensor
+
+
     def __init__(self, weights: Path, layer: str = "conv5_4", criterion: str = "l1") -> None:
         super().__init__()
         from torchvision.models.vgg import cfgs, make_layers
