@@ -11,9 +11,9 @@ import logging
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QToolBar, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressDialog, QTabWidget, QToolBar, QWidget
 
 from gui import settings as stored
 from gui.batch_tab import BatchTab
@@ -21,11 +21,12 @@ from gui.models_dialog import ModelsDialog
 from gui.restore_tab import RestoreTab, is_image_file
 from gui.settings import SettingsDialog
 from gui.train_tab import TrainTab
-from gui.tab_support import set_action_texts
+from gui.tab_support import fit_title, set_action_texts
 
 log = logging.getLogger(__name__)
 
 RESTORE, BATCH, TRAIN = range(3)
+STOP_WAIT_MS = 60_000  # closing during training: how long the run may take to checkpoint before it is ended
 STATUS_TIMEOUT_MS = 0  # status texts stay until the next one: per-stage times are read at leisure
 
 
@@ -59,6 +60,10 @@ class MainWindow(QMainWindow):
         self._restore_window()
         self.retranslate()
         self._closing = False
+        self._training_stopped_for_close = False  # the user agreed and the run has checkpointed: close now
+        self.close_question: QMessageBox | None = None
+        self.stopping_dialog: QProgressDialog | None = None
+        self.train_tab.run_ended.connect(self._close_when_stopping)
 
     # --- construction ----------------------------------------------------------------------------
 
@@ -237,6 +242,11 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop all work (a training run checkpoints first) and wait for it, then remember the window."""
+        if self.train_tab.is_busy() and not self._training_stopped_for_close:
+            event.ignore()  # ask first; the window closes when the run has saved its checkpoint
+            if self.stopping_dialog is None:
+                self._ask_to_stop_training()
+            return
         self._closing = True
         busy = [name for name, tab in self._named_tabs() if tab.is_busy()]
         if busy:
@@ -248,6 +258,49 @@ class MainWindow(QMainWindow):
             self.models_dialog.reject()  # cancels a download and waits for its thread
         stored.save_window(self.saveGeometry(), self.saveState(), self.tabs.currentIndex())
         event.accept()
+
+    def _ask_to_stop_training(self) -> None:
+        if self.close_question is None:  # one question box, kept: asking again reuses it
+            box = QMessageBox(QMessageBox.Icon.Question, "", "", QMessageBox.StandardButton.Cancel, self)
+            self._stop_button = box.addButton("", QMessageBox.ButtonRole.AcceptRole)
+            box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+            box.buttonClicked.connect(
+                lambda button: self._stop_training_to_close() if button is self._stop_button else None)
+            self.close_question = box
+        box = self.close_question
+        if box.isVisible():
+            return
+        box.setWindowTitle(self.tr("Close FaceSR Studio"))
+        box.setText(self.tr("A training run is in progress. Stop it and close the window?"))
+        box.setInformativeText(self.tr("The run saves a checkpoint first (a few seconds); Resume in the Train tab "
+                                       "continues it later."))
+        self._stop_button.setText(self.tr("Stop and close"))
+        fit_title(box)
+        box.open()  # not exec(): the run's output and curves go on while the question is shown
+
+    def _stop_training_to_close(self) -> None:
+        """Say what happens while the run writes its checkpoint; closing follows when its process ends."""
+        self.tabs.setCurrentIndex(TRAIN)  # its status and output say the same, with the run's last lines
+        text = self.tr("Stopping: saving a checkpoint\u2026")
+        self.show_message(text)
+        dialog = QProgressDialog(text, "", 0, 0, self)
+        dialog.setWindowTitle(self.tr("Closing FaceSR Studio"))
+        dialog.setCancelButton(None)  # the STOP file is written: the run stops whatever happens now
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        fit_title(dialog)
+        dialog.show()
+        self.stopping_dialog = dialog
+        self.train_tab.stop_training()
+        # a run that does not stop by itself is terminated by TrainTab.shutdown when the window closes
+        QTimer.singleShot(STOP_WAIT_MS, self, self._close_when_stopping)
+
+    def _close_when_stopping(self) -> None:
+        if self.stopping_dialog is None or self._training_stopped_for_close:
+            return
+        self._training_stopped_for_close = True
+        self.stopping_dialog.close()
+        self.close()
 
     # --- texts -----------------------------------------------------------------------------------
 

@@ -38,9 +38,12 @@ def fit_title(dialog: QDialog) -> None:
     width = title_width(dialog)
     layout = dialog.layout()
     if isinstance(dialog, QMessageBox) and isinstance(layout, QGridLayout):
-        # a message box sizes itself from its layout and ignores a minimum width: widen the layout
-        layout.addItem(QSpacerItem(width, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed),
-                       layout.rowCount(), 0, 1, layout.columnCount())
+        # a message box sizes itself from its layout and ignores a minimum width: widen the layout. No reference
+        # to the spacer is kept: setting a message box's texts can rebuild its layout, deleting the spacer
+        spacers = (layout.itemAt(index).spacerItem() for index in range(layout.count()))
+        if not any(spacer is not None and spacer.sizeHint().width() >= width for spacer in spacers):
+            layout.addItem(QSpacerItem(width, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed),
+                           layout.rowCount(), 0, 1, layout.columnCount())
     else:
         dialog.setMinimumWidth(max(dialog.minimumWidth(), width))
 

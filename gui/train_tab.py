@@ -85,6 +85,7 @@ class SampleView(QLabel):
 
 class TrainTab(QWidget):
     model_added = Signal(str, bool)  # path of the installed model; whether the Restore tab switches to it
+    run_ended = Signal()  # the training process started here has ended (finished, stopped, failed)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -425,6 +426,7 @@ class TrainTab(QWidget):
         self._process = None
         self.refresh_runs()
         self._update_buttons()
+        self.run_ended.emit()
 
     def _last_output_line(self) -> str:
         lines = [line for line in self.log_view.toPlainText().splitlines() if line.strip()]

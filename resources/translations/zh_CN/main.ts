@@ -125,6 +125,30 @@
     <context>
         <name>MainWindow</name>
         <message>
+            <source>Close FaceSR Studio</source>
+            <translation>关闭 FaceSR Studio</translation>
+        </message>
+        <message>
+            <source>A training run is in progress. Stop it and close the window?</source>
+            <translation>训练正在进行。要停止它并关闭窗口吗？</translation>
+        </message>
+        <message>
+            <source>The run saves a checkpoint first (a few seconds); Resume in the Train tab continues it later.</source>
+            <translation>训练会先保存检查点（需要几秒钟）；之后可在“训练”页点击“继续”接着训练。</translation>
+        </message>
+        <message>
+            <source>Stop and close</source>
+            <translation>停止并关闭</translation>
+        </message>
+        <message>
+            <source>Stopping: saving a checkpoint…</source>
+            <translation>正在停止：保存检查点…</translation>
+        </message>
+        <message>
+            <source>Closing FaceSR Studio</source>
+            <translation>正在关闭 FaceSR Studio</translation>
+        </message>
+        <message>
             <source>The new model is in the model lists; the Restore tab uses it now.</source>
             <translation>新模型已加入模型列表；“修复”页现在使用它。</translation>
         </message>
