@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -101,7 +102,8 @@ def _onnxruntime(module: torch.nn.Module, example: torch.Tensor, threads: int) -
 
     buffer = io.BytesIO()
     with contextlib.redirect_stdout(io.StringIO()):
-        torch.onnx.export(module, (example,), buffer, input_names=["image"], output_names=["restored"],
+        torch.onnx.export(module, (example,), buffer,  # type: ignore[arg-type]  # a file object works too
+                          input_names=["image"], output_names=["restored"],
                           dynamic_axes={"image": {0: "batch"}, "restored": {0: "batch"}}, dynamo=False)
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
@@ -145,7 +147,7 @@ def main() -> None:
     module = loaded.module.eval()
     size = loaded.info.input_size or 256
     torch.manual_seed(0)
-    report = {"model": loaded.info.name, "threads": threads, "torch": torch.__version__, "batches": {}}
+    report: dict[str, Any] = {"model": loaded.info.name, "threads": threads, "torch": torch.__version__, "batches": {}}
     runners = variants(module, torch.rand(1, 3, size, size), threads, set(args.skip))
     for batch_size in args.batch:
         batch = torch.rand(batch_size, 3, size, size)

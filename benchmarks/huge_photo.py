@@ -77,7 +77,8 @@ def main() -> None:
     parser.add_argument("--child", nargs=3, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(*args.child, args.scale, args.ext, args.tile)))
+        photo, face_model, background = args.child
+        print(json.dumps(measure(photo, face_model, background, args.scale, args.ext, args.tile)))
         return
     width, height = (int(v) for v in args.size.lower().split("x"))
     with tempfile.TemporaryDirectory(prefix="facesr-huge-") as folder:

@@ -160,10 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         dragging = probe.stop()
         options.blend_slider.setValue(100)
         spin_until(lambda: not tab.is_composing())
-        timings = tab.restoration.result.timings
-        stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items())
-        print(f"run {run}: restore {finished - start:.2f} s ({stages}); {tab.restoration.result.restored_count} "
-              f"faces restored; output {tab.composite.shape[1]}x{tab.composite.shape[0]}")
+        restoration, composite = tab.restoration, tab.composite
+        assert restoration is not None and composite is not None  # the wait above; the checker sees the reset
+        stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in restoration.result.timings.items())
+        print(f"run {run}: restore {finished - start:.2f} s ({stages}); {restoration.result.restored_count} "
+              f"faces restored; output {composite.shape[1]}x{composite.shape[0]}")
         print("  " + figures("during the restore", during))
         print("  " + figures("dragging blend", dragging))
     window.close()

@@ -126,7 +126,8 @@ def choose_model(requested: str | None, folder: Path) -> Path:
 
     args = dict(num_groups=1, num_blocks=1, channels=16, reduction=4, scale=1, unshuffle=4, image_residual=True)
     model = build_generator("rcan", args)
-    for parameter in (model.tail.weight, model.tail.bias):
+    tail = model.get_submodule("tail")
+    for parameter in tail.parameters():
         parameter.data.zero_()  # the residual branch adds nothing: output = input
     path = folder / "pass-through.safetensors"
     save_generator(path, model, ModelMetadata(arch="rcan", arch_args=args, scale=1, input_size=256,

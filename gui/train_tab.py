@@ -380,7 +380,7 @@ class TrainTab(QWidget):
         self._update_buttons()
 
     def _append_output(self, data: object) -> None:
-        text = bytes(data).decode("utf-8", errors="replace").rstrip("\n")  # type: ignore[call-overload]
+        text = bytes(data).decode("utf-8", errors="replace").rstrip("\n")  # QProcess output: a QByteArray
         if text:
             self.log_view.appendPlainText(text)
 
