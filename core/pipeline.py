@@ -24,7 +24,7 @@ from core.errors import ModelError
 from core.io import LoadedImage
 from core.memory import check_output_fits
 from core.models.loading import load_model
-from core.progress import CancelToken
+from core.progress import CancelToken, ProgressCallback, no_progress
 from core.restorer import Restorer
 from core.types import AlignedFace, FaceStatus, LeftFaces, RestoredFace, RestoreResult
 
@@ -136,9 +136,12 @@ class FacePipeline:
         return self._detector
 
     def restore(self, image: LoadedImage, cancel: CancelToken | None = None,
-                keep_background: bool = True) -> RestoreResult:
+                keep_background: bool = True, progress: ProgressCallback = no_progress) -> RestoreResult:
         """``keep_background=False`` pastes onto the upscaled photo in place (result.background is then
-        result.image): one full-size copy less, for a batch that writes the result and moves on."""
+        result.image): one full-size copy less, for a batch that writes the result and moves on.
+
+        ``progress`` hears each stage ("detecting faces", "restoring faces" with faces done out of
+        the faces to restore, "upscaling the background", "pasting faces")."""
         height, width = image.rgb.shape[:2]  # a result too large for the limit or the free memory: refused now
         check_output_fits(image.path, width, height, self.settings, has_alpha=image.alpha is not None,
                           keep_background=keep_background)
@@ -146,6 +149,7 @@ class FacePipeline:
             return self._restore_aligned(image)
         timings: dict[str, float] = {}
         rgb, scale = image.rgb, self.settings.scale
+        progress(0, 0, "detecting faces")
         with _timed(timings, "detect"):
             detections = select_faces(self.detector.detect(rgb), self.settings.detect, rgb.shape[:2])
         size = self.restorer.info.input_size or 0
@@ -153,16 +157,20 @@ class FacePipeline:
             aligned = [align.warp_face(rgb, detection, size) for detection in detections]
         wanted = [face for face in aligned if face.warp_scale >= MIN_WARP_SCALE or self.settings.force_small_model]
         with _timed(timings, "restore"):
-            outputs = self.restorer.restore_faces([face.image for face in wanted], cancel)
+            progress(0, len(wanted), "restoring faces")
+            outputs = self.restorer.restore_faces([face.image for face in wanted], cancel,
+                                                  lambda done: progress(done, len(wanted), "restoring faces"))
         if image.is_gray:
             outputs = [to_gray(output) for output in outputs]
         by_face = {id(face): output for face, output in zip(wanted, outputs, strict=True)}
+        progress(len(wanted), len(wanted), "upscaling the background")
         with _timed(timings, "background"):
             background = upscale_background(rgb, scale, self.background_model, self.settings.tile, cancel)
         faces = tuple(self._outcome(face, by_face.get(id(face))) for face in aligned)
         result = RestoreResult(image=background, background=background, alpha=upscale_alpha(image.alpha, scale),
                                faces=faces, scale=scale, timings=timings,
                                warnings=image.warnings + self._face_warnings(faces))
+        progress(len(wanted), len(wanted), "pasting faces")
         with _timed(timings, "paste"):
             composed = compose(result, self.settings.blend, gray=image.is_gray, in_place=not keep_background)
             return dataclasses.replace(result, image=composed)

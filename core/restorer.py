@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -71,8 +71,10 @@ class Restorer:
                 batch = batch.contiguous(memory_format=torch.channels_last)
             return self.model.forward(batch, self.fidelity).float().clamp_(0, 1).cpu()
 
-    def restore_faces(self, faces: Sequence[np.ndarray], cancel: CancelToken | None = None) -> list[np.ndarray]:
-        """Restore same-sized aligned faces, in chunks that fit in memory; halves the chunk on OOM."""
+    def restore_faces(self, faces: Sequence[np.ndarray], cancel: CancelToken | None = None,
+                      done: Callable[[int], None] | None = None) -> list[np.ndarray]:
+        """Restore same-sized aligned faces, in chunks that fit in memory; halves the chunk on OOM.
+        ``done`` hears how many faces are restored after each chunk."""
         restored: list[np.ndarray] = []
         start = 0
         while start < len(faces):
@@ -90,6 +92,8 @@ class Restorer:
                     torch.cuda.empty_cache()
                 continue
             start += len(chunk)
+            if done is not None:
+                done(start)
         return restored
 
     def upscale(self, image: np.ndarray, tile: int = 400, pad: int = 16,

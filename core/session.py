@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from core.config import RestoreSettings
+from core.background import upscale_background
 from core.detect import Detector, create_detector
 from core.detect.base import CANDIDATE_FLOOR
 from core.io import LoadedImage
@@ -28,6 +29,7 @@ from core.types import FaceStatus, RestoreResult
 log = logging.getLogger(__name__)
 
 RESTORED_SUFFIX = "_restored"
+WARM_UP_SIDE = 960  # px: YuNet's largest detection copy, so its buffers are set up at their full size
 # the formats an interactive save offers (write_image picks the format from the extension)
 SAVE_FORMATS = (".png", ".jpg", ".webp", ".tif")
 
@@ -120,9 +122,23 @@ def restore(cache: PipelineCache, settings: RestoreSettings, image: LoadedImage,
     pipeline = cache.get(settings, progress)
     if cancel is not None:
         cancel.raise_if_cancelled()
-    progress(0, 0, "restoring faces")
-    result = pipeline.restore(image, cancel)
+    result = pipeline.restore(image, cancel, progress=progress)
     return Restoration(source=image, result=result, name=name)
+
+
+def warm_up(cache: PipelineCache, settings: RestoreSettings, cancel: CancelToken | None = None) -> None:
+    """Load the models and run each stage once on a blank photo, so that the first real photo is as
+    quick as the next ones (the first detection and the first forward pass set up buffers and kernels)."""
+    pipeline = cache.get(settings)
+    blank = np.full((WARM_UP_SIDE * 2 // 3, WARM_UP_SIDE, 3), 128, np.uint8)
+    pipeline.detector.detect(blank)
+    size = pipeline.restorer.info.input_size
+    if size:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        pipeline.restorer.restore_faces([np.full((size, size, 3), 128, np.uint8)], cancel)
+    if pipeline.background_model is not None:
+        upscale_background(blank[:64, :64], settings.scale, pipeline.background_model, settings.tile, cancel)
 
 
 def restore_face(cache: PipelineCache, settings: RestoreSettings, restoration: Restoration, index: int,

@@ -75,6 +75,7 @@ class CompareCanvas(QWidget):
         self._offset = QPointF(0.0, 0.0)
         self._divider = 0.5  # fraction of the pane width
         self._side_by_side = False
+        self._photo_only = False  # set_photo: the photo alone, its restoration on the way
         self._fit = True  # keep fitting on resize until the user zooms or pans
         self._drag: str | None = None  # "divider" or "pan"
         self._last_pos = QPointF()
@@ -96,10 +97,23 @@ class CompareCanvas(QWidget):
             raise ValueError(f"before and after differ in size: {before.image.size()} vs {after.image.size()}")
         same_size = self._before is not None and self._before.image.size() == before.image.size()
         self._before, self._after = before, after
+        self._photo_only = False
         if keep_view and same_size:
             self.update()
         else:
             self.fit()
+
+    def set_photo(self, photo: QImage | Pyramid) -> None:
+        """Show a newly opened photo alone, as the "before" image, until its restoration arrives
+        (set_images): the view fits it, with no divider and no "after" label."""
+        photo = as_pyramid(photo)
+        self._before = self._after = photo
+        self._photo_only = True
+        self.fit()
+
+    @property
+    def photo_only(self) -> bool:
+        return self._photo_only
 
     def set_after(self, after: QImage | Pyramid) -> None:
         """Replace only the restored side (a re-composite), keeping zoom, pan and divider."""
@@ -107,6 +121,7 @@ class CompareCanvas(QWidget):
         if self._before is None or after.image.size() != self._before.image.size():
             raise ValueError("set_after needs an image of the before image's size")
         self._after = after
+        self._photo_only = False
         self.update()
 
     def after_image(self) -> QImage | None:
@@ -117,6 +132,7 @@ class CompareCanvas(QWidget):
 
     def clear(self) -> None:
         self._before = self._after = None
+        self._photo_only = False
         self._fit = True
         self.update()
 
@@ -286,7 +302,9 @@ class CompareCanvas(QWidget):
             super().keyPressEvent(event)
 
     def _near_divider(self, point: QPointF) -> bool:
-        return not self._side_by_side and abs(point.x() - self.divider_x()) <= DIVIDER_GRAB_PX
+        if self._side_by_side or self._photo_only:
+            return False
+        return abs(point.x() - self.divider_x()) <= DIVIDER_GRAB_PX
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -309,6 +327,10 @@ class CompareCanvas(QWidget):
         # nearest neighbour from 200% up: pixel peeping should show the real pixels
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._scale < 2.0)
         panes = self.pane_rects()
+        if self._photo_only:  # the photo just opened: the whole pane is "before"
+            self._draw(painter, self._before, panes[0], panes[0])
+            self._draw_label(painter, panes[0], self.labels[0], left=True)
+            return
         if self._side_by_side:
             self._draw(painter, self._before, panes[0], panes[0])
             self._draw(painter, self._after, panes[1], panes[1])

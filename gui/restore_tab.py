@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, Q
 from core import session
 from core.background import resize_to
 from core.downloads import fetch_weights, weights_info, weights_path
+from core.config import RestoreSettings
 from core.errors import FaceSRError
 from core.io import IMAGE_EXTENSIONS, LoadedImage, read_image, write_image
 from core.models.loading import default_model_path, describe_models
@@ -64,6 +65,11 @@ def is_image_file(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS
 
 
+def _warm_key(settings: RestoreSettings) -> tuple[object, ...]:
+    """The options whose change makes a warm pipeline cold: the models, where they run, the detector."""
+    return settings.model, settings.device, settings.bg_model, settings.detect.detector
+
+
 class RestoreTab(QWidget):
     """See the module docstring. ``message`` carries status-bar texts; ``state_changed`` any busy/result change."""
 
@@ -83,6 +89,8 @@ class RestoreTab(QWidget):
         self.restoration: Restoration | None = None
         self.composite: np.ndarray | None = None  # what the After side shows and Save writes
         self.saved_to: Path | None = None
+        self._decoded: tuple[Source, LoadedImage] | None = None  # the shown photo, decoded when it was opened
+        self._warmed: tuple[object, ...] | None = None  # the options the pipeline was last warmed up with
         self._pending: list[tuple[str, Callable[[], None]]] = []  # started in order when the worker is free
         self._job_kind = ""
         self._run_blend = 1.0  # the blend the running restore composes with
@@ -109,7 +117,7 @@ class RestoreTab(QWidget):
         self.restore_button = QPushButton()
         self.cancel_button = QPushButton()
         self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
+        self.progress.setRange(0, 1)  # faces done out of faces to restore; never an endless stripe
         self.progress.setTextVisible(False)
         self.progress_label = QLabel()
         self.options_box = QGroupBox()
@@ -217,12 +225,8 @@ class RestoreTab(QWidget):
         self.message.emit(self.tr("The clipboard holds no image."))
 
     def set_sources(self, sources: list[Source]) -> None:
-        self.sources = sources
         self.opened.emit()
-        self.image_combo.clear()
-        for source in sources:
-            self.image_combo.addItem(source.name)
-        self.show_image(0)
+        self._open(sources, 0)
 
     def show_batch_result(self, photo: Path, result: Path) -> None:
         """A file the Batch tab finished: its photo, plainly upscaled, left and the result the batch wrote
@@ -255,10 +259,41 @@ class RestoreTab(QWidget):
                                        "Restore (F5) restores the photo here with these options"), photo.name, result))
 
     def show_image(self, index: int) -> None:
-        if not 0 <= index < len(self.sources):
+        if 0 <= index < len(self.sources):
+            self._open(self.sources, index)
+
+    def _open(self, sources: list[Source], index: int) -> None:
+        """Decode ``sources[index]`` in the worker; only a photo that decoded becomes the shown one (then
+        restored). One that cannot be read leaves the shown photo, its result and its save target as they
+        were: a failed open never mixes two photos."""
+        self._pending = [(kind, action) for kind, action in self._pending if kind not in ("open", "restore")]
+        if self.runner.busy:
+            self._queue("open", lambda: self._open(sources, index))
+            if self._job_kind in ("open", "restore"):  # superseded
+                self.runner.cancel()
             return
+        source, max_pixels = sources[index], self.options.settings().max_pixels
+
+        def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[LoadedImage, Pyramid]:
+            image = source.image or read_image(source.path, max_pixels)
+            cancel.raise_if_cancelled()
+            return image, picture(image.rgb)
+
+        self._start("open", job, lambda opened: self._opened(sources, index, *opened),
+                    fill(self.tr("Opening %1…"), source.name))
+
+    def _opened(self, sources: list[Source], index: int, image: LoadedImage, photo: Pyramid) -> None:
+        if sources is not self.sources:
+            self.sources = sources
+            self.image_combo.clear()
+            self.image_combo.addItems([source.name for source in sources])
         self.current = index
         self.image_combo.setCurrentIndex(index)
+        self._decoded = (sources[index], image)
+        self.restoration, self.composite, self.saved_to = None, None, None
+        self.faces.set_restoration(None)
+        self.compare.canvas.set_photo(photo)  # at once, as the "before" image, while it is restored
+        self.message.emit("")  # the previous photo's line says nothing about this one
         self.restore_current()
 
     # --- restoring -------------------------------------------------------------------------------
@@ -283,10 +318,12 @@ class RestoreTab(QWidget):
                 self._queue("restore", self.restore_current)
             return
         source = self.sources[self.current]
+        decoded = self._decoded[1] if self._decoded is not None and self._decoded[0] is source else None
         cache = self.cache
+        self._pending = [(kind, action) for kind, action in self._pending if kind != "restore"]  # this is it
 
         def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[Restoration, Pyramid, Pyramid]:
-            image = source.image or read_image(source.path, settings.max_pixels)
+            image = decoded or source.image or read_image(source.path, settings.max_pixels)
             restoration = session.restore(cache, settings, image, source.name, cancel, progress)
             # converting a large result takes a while: here, not in the UI thread
             result = restoration.result
@@ -404,8 +441,10 @@ class RestoreTab(QWidget):
 
     def _inference_option_changed(self) -> None:
         stored.save_restore_settings(self.options.settings())
-        if self.restoration is not None or self.runner.busy:
+        if self.restoration is not None or (self.runner.busy and self._job_kind != "warm"):
             self.restore_current()
+        elif self.current < 0:
+            self.warm_up()  # nothing open yet: have the newly chosen model ready
 
     def cancel(self) -> None:
         self._pending = []
@@ -430,6 +469,9 @@ class RestoreTab(QWidget):
         self._inference_option_changed()
 
     def _download(self, name: str) -> None:
+        if self.runner.busy and self._job_kind == "warm":  # the model loading at start-up: download after it
+            self._queue("download", lambda: self._download(name))
+            return
         dialog = QProgressDialog(fill(self.tr("Downloading %1…"), weights_info(name).filename),
                                  self.tr("Cancel"), 0, 100, self)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -476,6 +518,25 @@ class RestoreTab(QWidget):
         described, default = found
         self._models_known = True
         self.options.set_models(described, default, select)
+        if self.current < 0:
+            self.warm_up()
+
+    def warm_up(self) -> None:
+        """While no photo is open, load the chosen model and run each stage once on a blank image, so that
+        the first photo restores as quickly as the next ones. It shows as no work in progress: the
+        options stay usable, and an opened photo simply waits for it to end."""
+        settings = self.options.settings()
+        if settings.model is None or _warm_key(settings) == self._warmed:
+            return
+        if self.runner.busy:
+            self._queue("warm", self.warm_up)
+            return
+        cache, self._warmed = self.cache, _warm_key(settings)
+
+        def job(cancel: CancelToken, progress: ProgressCallback) -> None:
+            session.warm_up(cache, settings, cancel)
+
+        self._start("warm", job, lambda _: None, "")
 
     # --- saving ----------------------------------------------------------------------------------
 
@@ -556,10 +617,16 @@ class RestoreTab(QWidget):
         return True
 
     def _progress(self, done: int, total: int, message: str) -> None:
-        texts = {"loading the model": self.tr("Loading the model…"), "restoring faces": self.tr("Restoring faces…"),
+        if self._job_kind == "warm":
+            return
+        texts = {"loading the model": self.tr("Loading the model…"), "detecting faces": self.tr("Finding faces…"),
+                 "restoring faces": fill(self.tr("Restoring faces: %1 of %2 done…"), done, total),
+                 "upscaling the background": self.tr("Upscaling the background…"),
+                 "pasting faces": self.tr("Pasting the faces in…"),
                  "reading the installed models": self.tr("Reading models…")}
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
+        # a stage without a count shows an empty bar, not Qt's endless stripe: "busy" says nothing new
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(min(done, max(total, 1)) if total else 0)
         if message in texts:
             self.progress_label.setText(texts[message])
         if self.download_dialog is not None:
@@ -579,16 +646,27 @@ class RestoreTab(QWidget):
         self._job_ended()
         if kind == "download":
             self.options.revert_detector()
-        titles = {"restore": self.tr("The photo could not be restored"), "save": self.tr("The photo was not saved"),
+        if kind == "warm":  # nobody asked for it: the error shows when a photo is restored
+            log.info("warming the pipeline up failed: %s", message)
+            self._run_pending()
+            return
+        if kind == "open":  # the shown photo stays, and so does the list's choice
+            self.image_combo.setCurrentIndex(self.current)
+        titles = {"open": self.tr("The photo could not be opened"),
+                  "restore": self.tr("The photo could not be restored"), "save": self.tr("The photo was not saved"),
                   "download": self.tr("The download failed"), "models": self.tr("The models could not be read")}
         self._show_error(titles.get(kind, self.tr("Error")), message)
         self._run_pending()
 
     def _job_cancelled(self) -> None:
-        if self._job_kind == "download":
+        kind = self._job_kind
+        if kind == "download":
             self.options.revert_detector()
         self._job_ended()
-        self.message.emit(self.tr("Cancelled."))
+        if kind == "open":
+            self.image_combo.setCurrentIndex(self.current)
+        if kind != "warm":
+            self.message.emit(self.tr("Cancelled."))
         self._run_pending()
 
     def _job_ended(self) -> None:
@@ -597,7 +675,8 @@ class RestoreTab(QWidget):
             self.download_dialog.deleteLater()
             self.download_dialog = None
         self._job_kind, self._on_done = "", None
-        self.progress.setRange(0, 0)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
         self._update_state()
 
     def _run_pending(self) -> None:
@@ -610,7 +689,7 @@ class RestoreTab(QWidget):
         self._pending = [(k, a) for k, a in self._pending if k != kind] + [(kind, action)]
 
     def _update_state(self) -> None:
-        busy = self.runner.busy
+        busy = self.is_busy()
         has_result = self.composite is not None
         self.options.set_inference_enabled(not busy)
         self.progress.setVisible(busy)
@@ -648,7 +727,8 @@ class RestoreTab(QWidget):
     # --- lifetime --------------------------------------------------------------------------------
 
     def is_busy(self) -> bool:
-        return self.runner.busy
+        """Work the user asked for is running (warming the pipeline up at start-up is not such work)."""
+        return self.runner.busy and self._job_kind != "warm"
 
     def shutdown(self) -> None:
         """Cancel any work and wait for the worker thread to stop (the window is closing)."""

@@ -71,7 +71,8 @@ def test_a_turned_or_tilted_face_is_still_plausible() -> None:
     ("eyes close together in a wide box", TEMPLATE, (-300.0, 150.0, 800.0, 430.0)),
     ("landmarks outside the box", TEMPLATE + [300.0, 0.0], TEMPLATE_BOX),
 ])
-def test_landmarks_no_face_has_are_rejected(why: str, points: np.ndarray, box: tuple[float, float, float, float]) -> None:
+def test_landmarks_no_face_has_are_rejected(why: str, points: np.ndarray,
+                                           box: tuple[float, float, float, float]) -> None:
     for degrees in (0.0, 75.0):
         assert not plausible_landmarks(synthetic(points, box, degrees=degrees)), why
 

@@ -122,3 +122,23 @@ def test_zoomed_out_painting_reads_a_halving_and_draws_the_same_picture(qtbot) -
     right = canvas.image_to_widget(QPointF(side * 0.75, side * 0.5))
     assert _pixel(widget, int(left.x()), int(left.y())) == RED
     assert _pixel(widget, int(right.x()), int(right.y())) == BLUE
+
+
+def test_a_photo_alone_fills_the_view_as_before_until_its_result_comes(qtbot, view: CompareView) -> None:
+    canvas = view.canvas
+    photo = np.full((150, 200, 3), (30, 200, 30), dtype=np.uint8)  # half the result's size: not yet upscaled
+    canvas.set_photo(to_qimage(photo))
+    y = canvas.height() // 2
+    assert canvas.photo_only and canvas.before_image().width() == 200
+    assert _pixel(view, int(canvas.width() * 0.3), y) == (30, 200, 30)
+    assert _pixel(view, int(canvas.width() * 0.7), y) == (30, 200, 30)  # no "after" side, no divider
+    start = QPoint(int(canvas.divider_x()), y + 40)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(canvas, QPoint(int(canvas.width() * 0.8), y + 40))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(canvas.width() * 0.8), y + 40))
+    assert canvas.divider == pytest.approx(0.5)  # the drag panned instead
+    before, after = np.full((300, 400, 3), RED, np.uint8), np.full((300, 400, 3), BLUE, np.uint8)
+    canvas.set_images(to_qimage(before), to_qimage(after))
+    assert not canvas.photo_only
+    assert _pixel(view, int(canvas.width() * 0.3), y + 40) == RED
+    assert _pixel(view, int(canvas.width() * 0.7), y + 40) == BLUE

@@ -29,6 +29,7 @@ def window(qtbot) -> MainWindow:
     qtbot.addWidget(made)
     made.show()
     qtbot.waitUntil(lambda: made.restore_tab.options.model_combo.currentData() is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not made.restore_tab.runner.busy, timeout=WAIT_MS)  # warmed up
     yield made
     made.close()
 

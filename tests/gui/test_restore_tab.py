@@ -37,6 +37,7 @@ def tab(qtbot, tiny: Path) -> RestoreTab:
     qtbot.addWidget(widget)
     widget.resize(1000, 700)
     qtbot.waitUntil(lambda: widget.options.model_combo.currentData() is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not widget.runner.busy, timeout=WAIT_MS)  # warmed up: tests start from an idle tab
     yield widget
     widget.shutdown()
 
@@ -129,6 +130,114 @@ def test_an_unreadable_photo_shows_a_dialog_naming_the_file_and_the_cause(qtbot,
     assert "broken.jpg" in text and "damaged" in text
     assert tab.restoration is None
     tab._error_box.close()
+
+
+def test_a_photo_that_cannot_be_opened_leaves_the_shown_one_intact(qtbot, tab: RestoreTab, photo: Path,
+                                                                  tmp_path: Path) -> None:
+    _restore(qtbot, tab, photo)
+    shown, before = tab.restoration, tab.compare.canvas.before_image()
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    tab.open_files([broken])
+    qtbot.waitUntil(lambda: tab._error_box is not None and tab._error_box.isVisible(), timeout=WAIT_MS)
+    assert "broken.jpg" in tab._error_box.text()
+    tab._error_box.close()
+    # name, result, picture and save target all still the previous photo's
+    assert tab.restoration is shown and tab.compare.canvas.before_image() is before
+    assert [source.name for source in tab.sources] == ["astronaut.png"] and tab.current == 0
+    assert tab.default_target() == photo.with_name("astronaut_restored.png") and tab.save_action.isEnabled()
+    tab.save_action.trigger()
+    qtbot.waitUntil(lambda: tab.saved_to is not None and not tab.is_busy(), timeout=WAIT_MS)
+    assert tab.saved_to == photo.with_name("astronaut_restored.png") and not (tmp_path / "broken_restored.jpg").exists()
+    # changing an option restores the shown photo again, not the file that failed
+    tab.options.scale_combo.setCurrentIndex(tab.options.scale_combo.findData(4))
+    qtbot.waitUntil(lambda: tab.restoration is not shown and not tab.is_busy(), timeout=WAIT_MS)
+    assert tab.restoration.name == "astronaut.png" and tab.restoration.result.scale == 4
+    assert not tab._error_box.isVisible()
+
+
+def test_choosing_an_unreadable_photo_of_several_keeps_the_shown_one(qtbot, tab: RestoreTab, photo: Path,
+                                                                     tmp_path: Path) -> None:
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n cut short")
+    tab.open_files([photo, broken])
+    qtbot.waitUntil(lambda: tab.restoration is not None and not tab.is_busy(), timeout=WAIT_MS)
+    shown = tab.restoration
+    tab.next_action.trigger()
+    qtbot.waitUntil(lambda: tab._error_box is not None and tab._error_box.isVisible(), timeout=WAIT_MS)
+    tab._error_box.close()
+    assert tab.current == 0 and tab.image_combo.currentIndex() == 0 and tab.restoration is shown
+    assert tab.default_target() == photo.with_name("astronaut_restored.png")
+
+
+def test_a_new_photo_shows_at_once_and_progress_counts_its_faces(qtbot, tab: RestoreTab, photo: Path,
+                                                                 tmp_path: Path, astronaut: np.ndarray,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    _restore(qtbot, tab, photo)
+    messages: list[str] = []
+    tab.message.connect(messages.append)
+    four = np.ascontiguousarray(np.concatenate([np.concatenate([astronaut, astronaut], 1)] * 2, 0)[::2, ::2])
+    path = write_image(tmp_path / "four.png", four)
+    second_face, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+    original = Restorer.run
+
+    def held_run(self, batch):
+        calls.append(batch.shape[0])
+        if len(calls) == 2:  # hold the second face until the test has looked
+            second_face.set()
+            release.wait(30)
+        return original(self, batch)
+
+    monkeypatch.setattr(Restorer, "run", held_run)
+    tab.open_files([path])
+    qtbot.waitUntil(second_face.is_set, timeout=WAIT_MS)
+    try:
+        qtbot.waitUntil(lambda: tab.progress.value() == 1, timeout=5000)
+        canvas = tab.compare.canvas
+        assert canvas.photo_only and canvas.before_image().width() == four.shape[1]  # the new photo, not scaled
+        assert np.array_equal(rgb_from_qimage(canvas.before_image()), four)
+        assert messages[0] == ""  # the previous photo's status line went at once
+        assert (tab.progress.minimum(), tab.progress.maximum()) == (0, 4)  # no endless stripe
+        assert tab.progress_label.text() == "Restoring faces: 1 of 4 done…"
+        assert tab.restoration is None and not tab.save_action.isEnabled()
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: tab.restoration is not None and not tab.is_busy(), timeout=WAIT_MS)
+    assert not tab.compare.canvas.photo_only and tab.restoration.name == "four.png"
+
+
+def test_the_pipeline_warms_up_while_the_tab_is_idle(qtbot, tiny: Path, photo: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from core import session
+
+    held, release = threading.Event(), threading.Event()
+    original = session.warm_up
+
+    def held_warm_up(cache, settings, cancel=None):
+        original(cache, settings, cancel)
+        held.set()
+        release.wait(30)
+
+    monkeypatch.setattr(session, "warm_up", held_warm_up)
+    widget = RestoreTab()
+    qtbot.addWidget(widget)
+    try:
+        qtbot.waitUntil(held.is_set, timeout=WAIT_MS)
+        # warm, before any photo: the model is loaded, and the tab shows no work in progress
+        assert widget.cache.pipeline is not None and Path(widget.cache.pipeline.settings.model) == tiny
+        assert widget.runner.busy and not widget.is_busy()
+        assert widget.options.isEnabled() and widget.options.model_combo.isEnabled()
+        assert not widget.progress.isVisibleTo(widget) and not widget.cancel_button.isVisibleTo(widget)
+        warm = widget.cache.pipeline.restorer
+        widget.open_files([photo])  # waits for the warm-up to end
+        release.set()
+        qtbot.waitUntil(lambda: widget.restoration is not None and not widget.runner.busy, timeout=WAIT_MS)
+        assert widget.restoration.face_count == 1
+        assert widget.cache.pipeline.restorer is warm  # the first photo used the model loaded at start-up
+    finally:
+        release.set()
+        widget.shutdown()
 
 
 def test_pasting_an_image_restores_it(qtbot, tab: RestoreTab, astronaut: np.ndarray) -> None:

@@ -836,6 +836,26 @@ They are downloaded once into %4 and checked. Download them now?</source>
             <translation>无法修复这张照片</translation>
         </message>
         <message>
+            <source>The photo could not be opened</source>
+            <translation>无法打开这张照片</translation>
+        </message>
+        <message>
+            <source>Finding faces…</source>
+            <translation>正在查找人脸…</translation>
+        </message>
+        <message>
+            <source>Restoring faces: %1 of %2 done…</source>
+            <translation>正在修复人脸：已完成 %1 / %2…</translation>
+        </message>
+        <message>
+            <source>Upscaling the background…</source>
+            <translation>正在放大背景…</translation>
+        </message>
+        <message>
+            <source>Pasting the faces in…</source>
+            <translation>正在贴回人脸…</translation>
+        </message>
+        <message>
             <source>The photo was not saved</source>
             <translation>照片未保存</translation>
         </message>
