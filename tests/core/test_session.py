@@ -92,6 +92,34 @@ def test_restore_this_face_restores_a_left_face_with_the_warm_model(tmp_path: Pa
     assert not np.array_equal(single.composite(1.0)[y0:y1, x0:x1], restoration.result.background[y0:y1, x0:x1])
 
 
+def test_warm_up_loads_the_model_and_runs_each_stage_once_before_any_photo(tmp_path: Path,
+                                                                           astronaut: np.ndarray) -> None:
+    model = str(make_model_file(tmp_path / "m.safetensors"))
+    cache, settings = PipelineCache(), RestoreSettings(model=model, scale=2, device="cpu")
+    calls: list[tuple[int, ...]] = []
+    original = Restorer.run
+
+    def counted(self, batch):
+        calls.append(tuple(batch.shape))
+        return original(self, batch)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Restorer, "run", counted)
+        session.warm_up(cache, settings)
+        warm = cache.pipeline.restorer
+        assert calls == [(1, 3, 256, 256)]  # one pass at the model's input size
+        stages: list[tuple[int, int, str]] = []
+        session.restore(cache, settings, _loaded(astronaut), "astronaut", progress=lambda *p: stages.append(p))
+    assert cache.pipeline.restorer is warm and ("loading the model" not in [s[2] for s in stages])
+    # the stages in order, with faces done out of the faces to restore
+    assert stages == [(0, 0, "detecting faces"), (0, 1, "restoring faces"), (1, 1, "restoring faces"),
+                      (1, 1, "upscaling the background"), (1, 1, "pasting faces")]
+    with pytest.raises(Cancelled):
+        cancelled = CancelToken()
+        cancelled.cancel()
+        session.warm_up(PipelineCache(), settings, cancelled)
+
+
 def test_default_save_name_never_is_the_original(tmp_path: Path) -> None:
     assert default_save_path(tmp_path / "a.JPEG", tmp_path) == tmp_path / "a_restored.jpg"
     assert default_save_path(tmp_path / "b.gif", tmp_path) == tmp_path / "b_restored.png"
