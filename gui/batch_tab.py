@@ -28,6 +28,7 @@ from core.models.loading import ModelInfo, default_model_path, describe_models
 from core.pipeline import LARGER_FACE_MODEL_INPUT, larger_model_for
 from core.progress import CancelToken, PauseGate, ProgressCallback
 from core.types import LeftFaces
+from gui import settings as stored
 from gui.restore_options import RestoreOptions, without_mnemonic
 from gui.tab_support import PathField, read_flag, read_text, show_error, with_shortcut
 from gui.worker import WorkerThread
@@ -169,10 +170,12 @@ class BatchTab(QWidget):
     # --- public interface ---------------------------------------------------------------------------
 
     def set_input_folder(self, path: Path) -> None:
-        """Use ``path`` as the input; propose ``path/restored`` as the output when none is chosen."""
+        """Use ``path`` as the input; propose an output when none is chosen: a folder of the input's name in
+        the default output folder of Settings, else ``path/restored``."""
         self.input_field.set_path(path)
         if self.output_field.path() is None:
-            self.output_field.set_path(Path(path) / "restored")
+            default = stored.default_output_folder()
+            self.output_field.set_path(Path(path) / "restored" if default is None else default / Path(path).name)
 
     def is_busy(self) -> bool:
         return self._runner.busy

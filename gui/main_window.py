@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self.close_question: QMessageBox | None = None
         self.stopping_dialog: QProgressDialog | None = None
         self.train_tab.run_ended.connect(self._close_when_stopping)
+        stored.apply_cpu_threads()  # the CPU threads chosen in Settings, for restoring in this process
 
     # --- construction ----------------------------------------------------------------------------
 

@@ -542,7 +542,9 @@ class RestoreTab(QWidget):
 
     def default_target(self) -> Path:
         source = self.sources[self.current]
-        return session.default_save_path(source.path, stored.folder("save"), name="pasted")
+        target = session.default_save_path(source.path, stored.folder("save"), name="pasted")
+        output = stored.default_output_folder()  # Settings: one folder for every result, else beside the photo
+        return output / target.name if output is not None and source.path is not None else target
 
     def save(self) -> None:
         """Ctrl+S: write to the file saved last, else to the default name (asking before replacing a file)."""

@@ -8,13 +8,18 @@ and may be stale or hand-edited: every reader validates and falls back to a defa
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from core.config import DETECTORS, SCALES, DetectSettings, RestoreSettings
+from core.paths import user_models_dir, user_runs_dir
 from gui import i18n
+from gui.tab_support import PathField, fit_title, show_error
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +28,11 @@ GEOMETRY_KEY = "window/geometry"
 WINDOW_STATE_KEY = "window/state"
 TAB_KEY = "window/tab"
 RESTORE_PREFIX = "restore/"
+OUTPUT_FOLDER_KEY = "app/output_folder"
+DEVICE_KEY = "app/device"
+THREADS_KEY = "app/cpu_threads"
+DEVICES = ("auto", "cpu", "cuda")
+MAX_THREADS = 256
 
 
 def _store() -> QSettings:
@@ -75,6 +85,59 @@ def set_language(code: str) -> None:
     _store().setValue(LANGUAGE_KEY, code)
 
 
+# --- application-wide preferences (the Settings dialog) ------------------------------------------
+
+def default_output_folder() -> Path | None:
+    """Where results go when no folder was chosen: Save in the Restore tab, the proposed Batch output;
+    None: beside each photo, and <input>/restored for a batch."""
+    text = _text(OUTPUT_FOLDER_KEY).strip()
+    return Path(text).expanduser() if text else None
+
+
+def default_device() -> str:
+    """auto, cpu or cuda: the device of training runs started in the Train tab, and the Restore and Batch
+    options' device until one is chosen there."""
+    device = _text(DEVICE_KEY, "auto")
+    return device if device in DEVICES else "auto"
+
+
+def cpu_threads() -> int:
+    """Threads PyTorch may use on the CPU; 0 = automatic (PyTorch's own choice, usually every core)."""
+    return int(_number(THREADS_KEY, 0, 0, MAX_THREADS))
+
+
+def save_preferences(output_folder: Path | None, device: str, threads: int) -> None:
+    if device not in DEVICES:
+        raise ValueError(f"unknown device {device!r}; choose from {', '.join(DEVICES)}")
+    store = _store()
+    store.setValue(OUTPUT_FOLDER_KEY, str(output_folder) if output_folder is not None else "")
+    store.setValue(DEVICE_KEY, device)
+    store.setValue(THREADS_KEY, max(0, min(MAX_THREADS, int(threads))))
+
+
+_AUTOMATIC_THREADS: int | None = None  # PyTorch's own thread count, before any setting changed it
+
+
+def apply_cpu_threads() -> int:
+    """Give this process's PyTorch (Restore and Batch work in its threads) the chosen thread count; the
+    count now in use. Training processes get theirs through child_environment()."""
+    global _AUTOMATIC_THREADS
+    import torch  # already imported by core
+
+    if _AUTOMATIC_THREADS is None:
+        _AUTOMATIC_THREADS = torch.get_num_threads()
+    wanted = cpu_threads() or _AUTOMATIC_THREADS
+    if torch.get_num_threads() != wanted:
+        torch.set_num_threads(wanted)
+    return wanted
+
+
+def child_environment() -> dict[str, str]:
+    """Environment variables a training process needs to follow the preferences."""
+    threads = cpu_threads()
+    return {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)} if threads else {}
+
+
 # --- window --------------------------------------------------------------------------------------
 
 def save_window(geometry: QByteArray, state: QByteArray, tab: int) -> None:
@@ -106,7 +169,7 @@ def restore_settings(prefix: str = RESTORE_PREFIX) -> RestoreSettings:
     defaults = RestoreSettings()
     scale = int(_number(prefix + "scale", defaults.scale, 1, 8))
     detector = _text(prefix + "detector", defaults.detect.detector)
-    device = _text(prefix + "device", defaults.device)
+    device = _text(prefix + "device", default_device())
     return RestoreSettings(
         scale=scale if scale in SCALES else defaults.scale,
         model=_text(prefix + "model") or None,
@@ -131,7 +194,8 @@ def save_restore_settings(settings: RestoreSettings, prefix: str = RESTORE_PREFI
 # --- the dialog ----------------------------------------------------------------------------------
 
 class SettingsDialog(QDialog):
-    """Application-wide preferences: for now the interface language, applied at once on OK."""
+    """Application-wide preferences, applied on OK: the language, the default output folder, the device
+    and CPU threads, and where models and training runs are kept (each with a button that opens it)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -139,12 +203,38 @@ class SettingsDialog(QDialog):
         for code, name in i18n.LANGUAGES.items():
             self.language_combo.addItem(name, code)
         self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(language())))
-        self.language_label = QLabel()
-        self.language_label.setBuddy(self.language_combo)
+        self.output_field = PathField()
+        self.output_field.set_path(default_output_folder())
+        self.device_combo = QComboBox()
+        for device in DEVICES:
+            self.device_combo.addItem(device, device)
+        self.device_combo.setCurrentIndex(max(0, self.device_combo.findData(default_device())))
+        self.threads_spin = QSpinBox()
+        self.threads_spin.setRange(0, max(os.cpu_count() or 1, cpu_threads()))
+        self.threads_spin.setValue(cpu_threads())
+        self.folders = {"models": user_models_dir(), "runs": user_runs_dir()}
+        self.folder_edits = {kind: QLineEdit(str(path)) for kind, path in self.folders.items()}
+        self.open_buttons = {kind: QPushButton() for kind in self.folders}
+        for kind, edit in self.folder_edits.items():
+            edit.setReadOnly(True)  # set by the installation (FACESR_MODELS_DIR / FACESR_RUNS_DIR)
+            edit.setCursorPosition(0)
+            self.open_buttons[kind].clicked.connect(lambda _=False, k=kind: self.open_folder(k))
+        self.labels = {key: QLabel() for key in ("language", "output", "device", "threads", "models", "runs")}
+        self.language_label = self.labels["language"]
+        fields: dict[str, QWidget] = {"language": self.language_combo, "output": self.output_field,
+                                      "device": self.device_combo, "threads": self.threads_spin}
+        form = QFormLayout()
+        for key, widget in fields.items():
+            self.labels[key].setBuddy(widget)
+            form.addRow(self.labels[key], widget)
+        for kind, edit in self.folder_edits.items():
+            row = QHBoxLayout()
+            row.addWidget(edit, 1)
+            row.addWidget(self.open_buttons[kind])
+            self.labels[kind].setBuddy(edit)
+            form.addRow(self.labels[kind], row)
         self.note = QLabel()
         self.note.setWordWrap(True)
-        form = QFormLayout()
-        form.addRow(self.language_label, self.language_combo)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -152,12 +242,34 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
+        self.setMinimumWidth(560)
         self.retranslate()
 
     def chosen_language(self) -> str:
         return str(self.language_combo.currentData())
 
+    def open_folder(self, kind: str) -> bool:
+        """Show the models or runs folder in the system's file manager (made first if it does not exist yet)."""
+        folder = self.folders[kind]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            show_error(self, self.tr("Cannot open the folder"), f"{folder}: {error.strerror or error}")
+            return False
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            show_error(self, self.tr("Cannot open the folder"),
+                       self.tr("{folder}: no file manager could be started; open it yourself").format(folder=folder))
+            return False
+        return True
+
     def accept(self) -> None:
+        output = self.output_field.path()
+        if output is not None and not output.is_dir():
+            show_error(self, self.tr("Cannot use this output folder"),
+                       self.tr("{folder}: no such folder").format(folder=output))
+            return
+        save_preferences(output, str(self.device_combo.currentData()), self.threads_spin.value())
+        apply_cpu_threads()
         code = self.chosen_language()
         set_language(code)
         if code != i18n.current_language():
@@ -171,6 +283,30 @@ class SettingsDialog(QDialog):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Settings"))
-        self.language_label.setText(self.tr("&Language:"))
+        texts = {"language": self.tr("&Language:"), "output": self.tr("Default output &folder:"),
+                 "device": self.tr("&Device:"), "threads": self.tr("CPU &threads:"),
+                 "models": self.tr("&Models folder:"), "runs": self.tr("Training &runs folder:")}
+        for key, text in texts.items():
+            self.labels[key].setText(text)
         self.language_combo.setToolTip(self.tr("The language of the interface; it changes as soon as you press OK"))
+        self.output_field.dialog_title = self.tr("Default folder for restored photos")
+        self.output_field.edit.setPlaceholderText(self.tr("empty: beside each photo; a batch: <input>/restored"))
+        self.output_field.edit.setToolTip(self.tr("Where Save in the Restore tab writes, and the output folder "
+                                                  "proposed for a new batch"))
+        device_texts = {"auto": self.tr("Automatic (the GPU when there is one)"), "cpu": self.tr("CPU"),
+                        "cuda": self.tr("GPU (CUDA)")}
+        for index in range(self.device_combo.count()):
+            self.device_combo.setItemText(index, device_texts[self.device_combo.itemData(index)])
+        self.device_combo.setToolTip(self.tr("Where training runs started in the Train tab run, and the Restore "
+                                             "and Batch device until you choose one there"))
+        self.threads_spin.setSpecialValueText(self.tr("Automatic"))
+        self.threads_spin.setToolTip(self.tr("How many CPU threads restoring and training may use (this computer "
+                                             "has {count}); fewer leave room for other work").format(
+            count=os.cpu_count() or 1))
+        for kind, tip in (("models", self.tr("Imported models and models added from training runs")),
+                          ("runs", self.tr("New training runs, with their checkpoints, curves and samples"))):
+            self.folder_edits[kind].setToolTip(tip)
+            self.open_buttons[kind].setText(self.tr("Open"))
+            self.open_buttons[kind].setToolTip(self.tr("Show this folder in the file manager"))
         self.note.setText(self.tr("Options of the Restore, Batch and Train tabs are remembered where you set them."))
+        fit_title(self)

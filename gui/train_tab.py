@@ -26,6 +26,7 @@ from core.training import config as cfg
 from core.training.launch import (TrainRequest, check_request, check_resumable, new_run_dir, preset_values,
                                   resume_arguments, train_arguments, train_command)
 from core.training.runlog import MetricsTail, RunCurves, list_runs, read_run_info, summarise
+from gui import settings as stored
 from gui.image_viewer import ImageViewer, open_image_file
 from gui.plots import loss_plot, psnr_plot, ssim_plot
 from gui.tab_support import PathField, read_flag, read_number, read_text, show_error, with_shortcut
@@ -38,6 +39,14 @@ LOG_LINES = 400  # the process output kept in view: enough for a traceback
 SHORTCUTS = {"start": "Ctrl+Return", "stop": "Ctrl+.", "resume": "Ctrl+Shift+Return", "use": "Ctrl+Shift+M",
              "refresh": "F5", "data": "Ctrl+Shift+D", "val": "Ctrl+Shift+V", "init": "Ctrl+Shift+I",
              "run": "Ctrl+Shift+R"}
+
+
+def with_preferences(arguments: list[str]) -> list[str]:
+    """A run's `train` flags plus the device chosen in Settings, unless the flags (Extra flags) name one."""
+    device = stored.default_device()
+    if device == "auto" or "--device" in arguments:
+        return arguments
+    return [*arguments, "--device", device]
 
 
 class SampleView(QLabel):
@@ -292,7 +301,7 @@ class TrainTab(QWidget):
             return
         self._save_settings()
         self._remember_run(request.run_dir)
-        self._launch(train_arguments(request), request.run_dir)
+        self._launch(with_preferences(train_arguments(request)), request.run_dir)
 
     def resume_training(self) -> None:
         if self.is_busy() or self._run_dir is None:
@@ -302,7 +311,7 @@ class TrainTab(QWidget):
         except FaceSRError as error:
             self._refuse(self.tr("Cannot resume"), str(error))
             return
-        self._launch(resume_arguments(self._run_dir), self._run_dir)
+        self._launch(with_preferences(resume_arguments(self._run_dir)), self._run_dir)
 
     def stop_training(self) -> None:
         if self.is_busy():
@@ -364,6 +373,8 @@ class TrainTab(QWidget):
         process.setWorkingDirectory(str(app_root()))
         environment = QProcessEnvironment.systemEnvironment()
         environment.insert("PYTHONUNBUFFERED", "1")  # lines arrive as they are printed
+        for name, value in stored.child_environment().items():  # the CPU threads chosen in Settings
+            environment.insert(name, value)
         process.setProcessEnvironment(environment)
         process.readyReadStandardOutput.connect(lambda: self._append_output(process.readAllStandardOutput()))
         process.readyReadStandardError.connect(lambda: self._append_output(process.readAllStandardError()))

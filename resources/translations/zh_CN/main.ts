@@ -963,6 +963,94 @@ They are downloaded once into %4 and checked. Download them now?</source>
     <context>
         <name>SettingsDialog</name>
         <message>
+            <source>Default output &amp;folder:</source>
+            <translation>默认输出文件夹(&amp;F)：</translation>
+        </message>
+        <message>
+            <source>&amp;Device:</source>
+            <translation>设备(&amp;D)：</translation>
+        </message>
+        <message>
+            <source>CPU &amp;threads:</source>
+            <translation>CPU 线程数(&amp;T)：</translation>
+        </message>
+        <message>
+            <source>&amp;Models folder:</source>
+            <translation>模型文件夹(&amp;M)：</translation>
+        </message>
+        <message>
+            <source>Training &amp;runs folder:</source>
+            <translation>训练记录文件夹(&amp;R)：</translation>
+        </message>
+        <message>
+            <source>Default folder for restored photos</source>
+            <translation>修复后照片的默认文件夹</translation>
+        </message>
+        <message>
+            <source>empty: beside each photo; a batch: &lt;input&gt;/restored</source>
+            <translation>留空：保存在每张照片旁边；批处理：&lt;输入&gt;/restored</translation>
+        </message>
+        <message>
+            <source>Where Save in the Restore tab writes, and the output folder proposed for a new batch</source>
+            <translation>“修复”页保存时写入的位置，以及新批处理建议的输出文件夹</translation>
+        </message>
+        <message>
+            <source>Automatic (the GPU when there is one)</source>
+            <translation>自动（有 GPU 时使用 GPU）</translation>
+        </message>
+        <message>
+            <source>CPU</source>
+            <translation>CPU</translation>
+        </message>
+        <message>
+            <source>GPU (CUDA)</source>
+            <translation>GPU（CUDA）</translation>
+        </message>
+        <message>
+            <source>Where training runs started in the Train tab run, and the Restore and Batch device until you choose one there</source>
+            <translation>“训练”页所启动训练使用的设备，也是“修复”和“批处理”页在您另行选择之前使用的设备</translation>
+        </message>
+        <message>
+            <source>Automatic</source>
+            <translation>自动</translation>
+        </message>
+        <message>
+            <source>How many CPU threads restoring and training may use (this computer has {count}); fewer leave room for other work</source>
+            <translation>修复和训练可以使用的 CPU 线程数（本机有 {count} 个）；较少的线程可为其他工作留出余地</translation>
+        </message>
+        <message>
+            <source>Imported models and models added from training runs</source>
+            <translation>导入的模型以及从训练添加的模型</translation>
+        </message>
+        <message>
+            <source>New training runs, with their checkpoints, curves and samples</source>
+            <translation>新的训练记录，包括检查点、曲线和样例</translation>
+        </message>
+        <message>
+            <source>Open</source>
+            <translation>打开</translation>
+        </message>
+        <message>
+            <source>Show this folder in the file manager</source>
+            <translation>在文件管理器中显示此文件夹</translation>
+        </message>
+        <message>
+            <source>Cannot open the folder</source>
+            <translation>无法打开文件夹</translation>
+        </message>
+        <message>
+            <source>{folder}: no file manager could be started; open it yourself</source>
+            <translation>{folder}：无法启动文件管理器；请手动打开</translation>
+        </message>
+        <message>
+            <source>Cannot use this output folder</source>
+            <translation>无法使用此输出文件夹</translation>
+        </message>
+        <message>
+            <source>{folder}: no such folder</source>
+            <translation>{folder}：文件夹不存在</translation>
+        </message>
+        <message>
             <source>Settings</source>
             <translation>设置</translation>
         </message>
