@@ -1,4 +1,4 @@
-"""Plain data passed between the stages of the engine (see DESIGN.md's data flow)."""
+"""Plain data passed between the stages of the engine (see docs/DESIGN.md's data flow)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,9 @@
 Inference runs in one long-lived WorkerThread whose jobs share a core PipelineCache, so the model is
 loaded once and reused until the model, device, detector or background model changes. The cache is
 only touched inside jobs (the worker runs one at a time), never from the UI thread. Blend and face
-selection re-composite on the UI thread with core.pipeline.compose; the model does not run again.
+selection re-composite in a second WorkerThread, the composer (core.pipeline.compose through
+Restoration.composite, then the display pyramid), so a slider drag never waits behind a restore; the
+model does not run again.
 """
 
 from __future__ import annotations

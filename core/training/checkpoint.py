@@ -7,7 +7,7 @@ Run folder:
     latest_g_ema.safetensors its exponential moving average (usually the better model)
     best_g_ema.safetensors   the EMA weights of the best validation PSNR-Y so far
     state.pt                 everything --resume needs (models, optimizers, schedulers, RNG, data position)
-    samples/step_NNNNNNN.png LQ (nearest) | output | HQ rows at each validation
+    samples/step_NNNNNNN.png at each validation, a column per face: LQ (nearest), output, HQ top to bottom
     STOP                     create this file to make the run checkpoint and exit
 
 state.pt is written with torch.save to a temporary file and renamed (atomic), and holds only

@@ -4,7 +4,7 @@ Protocol (the same as training validation):
 - each HR image is cropped at its bottom/right edge to a multiple of the scale ("modcrop");
 - ``bicubic``: LQ = PIL bicubic (antialiased, MATLAB-imresize-like) downsampling by the scale, no blur;
   ``blind``: blur -> random downsampling -> noise -> JPEG -> resize to HR/scale, with the default
-  ranges of DESIGN.md, seeded per image from --seed;
+  ranges of core.training.config.DegradationConfig, seeded per image from --seed;
 - the model runs through core.pipeline.restore_aligned (the LQ crop is resized to the model input if
   it differs, and the output back to HR size); the baseline is cv2 INTER_CUBIC upsampling of the LQ;
 - PSNR-Y / SSIM-Y as in core/metrics.py, no border cropped unless --crop-border;
