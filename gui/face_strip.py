@@ -77,8 +77,8 @@ class FaceEntry(QFrame):
 
     def retranslate(self) -> None:
         number = self.index + 1
-        # Alt+number toggles the first nine faces from the keyboard
-        text = fill(self.tr("Face &%1"), number) if number <= 9 else fill(self.tr("Face %1"), number)
+        # no Alt+number mnemonic: Alt+1..3 switch the window's tabs (Tab and Space reach the boxes)
+        text = fill(self.tr("Face %1"), number)
         self.checkbox.setText(text)
         if self.restorable:
             self.checkbox.setToolTip(fill(self.tr("Untick to keep this face as it was (the model is not run "

@@ -316,11 +316,11 @@ class RestoreOptions(QWidget):
 
     def retranslate(self) -> None:
         label_texts = {"model": self.tr("&Model:"), "scale": self.tr("&Upscale:"), "blend": self.tr("B&lend:"),
-                       "fidelity": self.tr("F&idelity:"), "detector": self.tr("&Detector:"),
-                       "background": self.tr("Bac&kground:"), "device": self.tr("De&vice:")}
+                       "fidelity": self.tr("Fidelit&y:"), "detector": self.tr("&Detector:"),
+                       "background": self.tr("Bac&kground:"), "device": self.tr("Dev&ice:")}
         for name, text in label_texts.items():
             self.labels[name].setText(text)
-        self.models_button.setText(self.tr("Mo&dels…"))
+        self.models_button.setText(self.tr("Models…"))  # no mnemonic: Ctrl+M, and every letter is taken
         self.models_button.setToolTip(self.tr("Import, inspect and choose the default face model (Ctrl+M)"))
         if self.model_combo.count() >= 1 and self.model_combo.itemData(0) is None:
             self.model_combo.setItemText(0, self.tr("No face model installed"))

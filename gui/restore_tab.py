@@ -752,11 +752,11 @@ class RestoreTab(QWidget):
 
     def retranslate(self) -> None:
         self.options_box.setTitle(self.tr("Options"))
-        self.restore_button.setText(self.tr("&Restore"))
+        self.restore_button.setText(self.tr("R&estore"))  # Alt+R is the Restore menu
         self.restore_button.setToolTip(self.tr("Run the model on the current photo with these options (F5)"))
         self.cancel_button.setText(self.tr("Cancel"))
         self.cancel_button.setToolTip(self.tr("Stop the work in progress (Esc)"))
-        self.image_label.setText(self.tr("P&hoto:"))
+        self.image_label.setText(self.tr("Ph&oto:"))  # Alt+H is the Help menu
         self.image_combo.setToolTip(self.tr("The opened photos (Alt+Left / Alt+Right: previous / next)"))
         texts = {
             self.open_action: (self.tr("&Open…"), self.tr("Open one or several photos")),

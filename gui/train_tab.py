@@ -621,10 +621,10 @@ class TrainTab(QWidget):
 
     def retranslate(self) -> None:
         """Set every visible text (again, after a language change)."""
-        texts = {"data": self.tr("&Dataset folder:"), "val": self.tr("&Validation folder:"),
-                 "preset": self.tr("&Preset:"), "stage": self.tr("S&tage:"), "init": self.tr("&Init from:"),
+        texts = {"data": self.tr("&Dataset folder:"), "val": self.tr("Validati&on folder:"),
+                 "preset": self.tr("&Preset:"), "stage": self.tr("Sta&ge:"), "init": self.tr("&Init from:"),
                  "steps": self.tr("&Steps:"), "batch": self.tr("&Batch size:"), "lr": self.tr("&Learning rate:"),
-                 "scale": self.tr("Sc&ale:"), "run": self.tr("&Run folder:"), "extra": self.tr("E&xtra flags:")}
+                 "scale": self.tr("Sc&ale:"), "run": self.tr("R&un folder:"), "extra": self.tr("E&xtra flags:")}
         for name, text in texts.items():
             self.labels[name].setText(text)
         self.form_box.setTitle(self.tr("New run"))

@@ -99,7 +99,7 @@ def test_switching_to_chinese_in_settings_changes_the_visible_texts(qtbot, windo
     chinese = _visible_texts(window)
     untranslated = sorted(text for key, text in chinese.items() if text == english.get(key))
     assert not untranslated
-    assert window.restore_tab.restore_button.text() == "修复(&R)"
+    assert window.restore_tab.restore_button.text() == "修复(&E)"
     assert window.restore_tab.compare.canvas.labels == ("修复前", "修复后")
     assert window.restore_tab.options.detector_combo.itemText(0) == "YuNet（内置）"
     i18n.install_language(i18n.ENGLISH)

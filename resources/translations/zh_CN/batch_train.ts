@@ -414,16 +414,16 @@ dataset: {data}</source>
         <translation>数据集文件夹(&amp;D):</translation>
     </message>
     <message>
-        <source>&amp;Validation folder:</source>
-        <translation>验证集文件夹(&amp;V):</translation>
+        <source>Validati&amp;on folder:</source>
+        <translation>验证集文件夹(&amp;O):</translation>
     </message>
     <message>
         <source>&amp;Preset:</source>
         <translation>预设(&amp;P):</translation>
     </message>
     <message>
-        <source>S&amp;tage:</source>
-        <translation>阶段(&amp;T):</translation>
+        <source>Sta&amp;ge:</source>
+        <translation>阶段(&amp;G):</translation>
     </message>
     <message>
         <source>&amp;Init from:</source>
@@ -446,8 +446,8 @@ dataset: {data}</source>
         <translation>放大倍数(&amp;A):</translation>
     </message>
     <message>
-        <source>&amp;Run folder:</source>
-        <translation>运行文件夹(&amp;R):</translation>
+        <source>R&amp;un folder:</source>
+        <translation>运行文件夹(&amp;U):</translation>
     </message>
     <message>
         <source>E&amp;xtra flags:</source>

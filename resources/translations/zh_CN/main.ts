@@ -79,10 +79,6 @@
             <translation>只修复这张脸（缩小到模型的输入尺寸）；其他人脸保持不变</translation>
         </message>
         <message>
-            <source>Face &amp;%1</source>
-            <translation>人脸 &amp;%1</translation>
-        </message>
-        <message>
             <source>Face %1</source>
             <translation>人脸 %1</translation>
         </message>
@@ -573,8 +569,8 @@ The file is checked against its published SHA-256 before it is used. Download it
             <translation>混合(&amp;L)：</translation>
         </message>
         <message>
-            <source>F&amp;idelity:</source>
-            <translation>保真度(&amp;I)：</translation>
+            <source>Fidelit&amp;y:</source>
+            <translation>保真度(&amp;Y)：</translation>
         </message>
         <message>
             <source>&amp;Detector:</source>
@@ -585,12 +581,12 @@ The file is checked against its published SHA-256 before it is used. Download it
             <translation>背景(&amp;K)：</translation>
         </message>
         <message>
-            <source>De&amp;vice:</source>
-            <translation>设备(&amp;V)：</translation>
+            <source>Dev&amp;ice:</source>
+            <translation>设备(&amp;I)：</translation>
         </message>
         <message>
-            <source>Mo&amp;dels…</source>
-            <translation>模型(&amp;D)…</translation>
+            <source>Models…</source>
+            <translation>模型…</translation>
         </message>
         <message>
             <source>Import, inspect and choose the default face model (Ctrl+M)</source>
@@ -892,8 +888,12 @@ They are downloaded once into %4 and checked. Download them now?</source>
             <translation>停止进行中的任务（Esc）</translation>
         </message>
         <message>
-            <source>P&amp;hoto:</source>
-            <translation>照片(&amp;H)：</translation>
+            <source>Ph&amp;oto:</source>
+            <translation>照片(&amp;O)：</translation>
+        </message>
+        <message>
+            <source>R&amp;estore</source>
+            <translation>修复(&amp;E)</translation>
         </message>
         <message>
             <source>The opened photos (Alt+Left / Alt+Right: previous / next)</source>
