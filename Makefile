@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine with Python 3.11:
 #   make demo   restore a degraded demo photo with the default model (result + side-by-side comparison)
-#   make test   run the whole test suite
+#   make test   run the whole test suite (make test-fast: without the tests marked slow; make lint: ruff, mypy)
 # Both create .venv and install the pinned requirements on first use.
 # The packaged executable (see the README's "Packaged executable"):
 #   make bundle        build dist/FaceSR-Studio/ with PyInstaller (installs requirements-build.txt)
@@ -18,7 +18,7 @@ SCREENSHOT_ARGS ?=
 BUILD_STAMP := $(VENV)/.build-installed
 BUNDLE_EXE := dist/FaceSR-Studio/FaceSR-Studio
 
-.PHONY: setup demo test screenshots bundle bundle-test clean
+.PHONY: setup demo test test-fast lint screenshots bundle bundle-test clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,15 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests
+
+# For quick local runs: everything but the tests marked slow (training runs, large third-party models).
+test-fast: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow" tests
+
+# ruff (bug-finding lint rules) and mypy, both configured in pyproject.toml.
+lint: $(STAMP)
+	$(PY) -m ruff check --quiet .
+	$(PY) -m mypy
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m gui.screenshots $(SCREENSHOT_DIR) $(SCREENSHOT_ARGS)
@@ -61,4 +70,4 @@ bundle-test:
 	echo "bundle-test passed"
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache build dist
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache build dist

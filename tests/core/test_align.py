@@ -229,6 +229,7 @@ def test_parsing_mask_is_none_without_weights(tmp_path, monkeypatch) -> None:
     assert align.parsing_mask(np.zeros((64, 64, 3), np.uint8)) is None
 
 
+@pytest.mark.slow
 def test_parsing_mask_with_randomly_initialised_weights(tmp_path, monkeypatch) -> None:
     torch = pytest.importorskip("torch")
     parsenet = pytest.importorskip("facexlib.parsing.parsenet")

@@ -124,6 +124,7 @@ def third_party_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pat
     return files
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch, fidelity", [("GFPGAN", False), ("CodeFormer", True)])
 def test_third_party_face_models_load_through_spandrel(third_party_files: dict[str, Path], arch: str,
                                                        fidelity: bool) -> None:

@@ -58,6 +58,7 @@ def faces(tmp_path: Path) -> Path:
     return synth_faces(tmp_path / "faces")
 
 
+@pytest.mark.slow
 def test_pixel_training_learns_and_beats_bicubic(tmp_path: Path, faces: Path) -> None:
     config = tiny_config(faces, steps=120, val_every=60, log_every=10, val_count=16,
                          **{"optim.lr": 3e-3, "optim.ema_decay": 0.9})
@@ -92,6 +93,7 @@ def test_pixel_training_learns_and_beats_bicubic(tmp_path: Path, faces: Path) ->
     assert report.ms_per_face > 0 and len(report.faces) == 16
 
 
+@pytest.mark.slow
 def test_deterministic_resume_reaches_the_same_weights(tmp_path: Path, faces: Path) -> None:
     add_corrupt_files(faces)  # skipped on the way, in both runs alike
     config = tiny_config(faces, "gan", steps=6, deterministic=True, **{"loss.gan_type": "relativistic"})
@@ -164,6 +166,7 @@ def _cli_train(*flags: str) -> int:
                      "--batch-size", "8", "--val-count", "4", "--no-progress", *flags])
 
 
+@pytest.mark.slow
 def test_stop_file_checkpoints_and_exits_zero_then_resume_and_gan_stage(
         tmp_path: Path, faces: Path, capsys: pytest.CaptureFixture) -> None:
     run_dir = tmp_path / "pixel"
@@ -252,6 +255,7 @@ def _ddp_worker(rank: int, world_size: int, port: int, config_json: str, run_dir
         trainer.close()
 
 
+@pytest.mark.slow
 def test_ddp_with_gloo_in_two_processes(tmp_path: Path, faces: Path) -> None:
     config = tiny_config(faces, "gan", steps=3, batch_size=4, val_every=3, **{"loss.gan_type": "relativistic"})
     run_dir, out_dir = tmp_path / "ddp", tmp_path / "out"
@@ -321,6 +325,7 @@ def test_identity_scorer_is_skipped_without_the_optional_extras(monkeypatch: pyt
     assert identity.models_folder() is None and identity.IdentityScorer.create() is None
 
 
+@pytest.mark.slow
 def test_a_new_run_refuses_a_used_folder_and_logs_how_many_steps_each_average_covers(
         tmp_path: Path, faces: Path) -> None:
     used = tmp_path / "used"

@@ -46,6 +46,7 @@ def test_labels_come_from_utkface_names_and_bad_names_are_none() -> None:
     assert parse_labels("0_0_0_x.jpg") is None and parse_labels("face.png") is None
 
 
+@pytest.mark.slow
 def test_train_features_writes_a_loadable_net_and_never_trains_on_held_out_faces(
         tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     data = labelled_faces(tmp_path / "faces")

@@ -42,6 +42,7 @@ def test_a_negative_interval_is_refused() -> None:
         cfg.TrainConfig(val_every=-1)
 
 
+@pytest.mark.slow
 def test_a_short_run_logs_five_validation_points(tmp_path: Path) -> None:
     faces = synth_faces(tmp_path / "faces", count=16)
     config = tiny_config(faces, steps=10, val_every=0)

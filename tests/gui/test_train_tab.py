@@ -55,6 +55,7 @@ def _visible_boxes(widget) -> list[QMessageBox]:
     return [box for box in widget.findChildren(QMessageBox) if box.isVisible()]
 
 
+@pytest.mark.slow
 def test_a_tiny_run_fills_the_plots_and_its_model_can_be_used(qtbot, tab: TrainTab, faces: Path,
                                                               tmp_path: Path, monkeypatch) -> None:
     run_dir = tmp_path / "run"
@@ -97,6 +98,7 @@ def test_a_tiny_run_fills_the_plots_and_its_model_can_be_used(qtbot, tab: TrainT
     reopened.shutdown()
 
 
+@pytest.mark.slow
 def test_stop_makes_the_run_exit_with_a_checkpoint_and_resume_continues_it(qtbot, tab: TrainTab, faces: Path,
                                                                            tmp_path: Path) -> None:
     run_dir = tmp_path / "long"
