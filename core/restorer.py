@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from core.errors import FaceSRError
+from core.memory import is_out_of_memory
 from core.models.loading import LoadedModel, ModelInfo
 from core.progress import CancelToken
 from core.tensor import images_to_tensor, tensor_to_images
@@ -37,12 +38,6 @@ def choose_dtype(info: ModelInfo, device: torch.device) -> torch.dtype:
     if info.supports_bfloat16 and torch.cuda.is_bf16_supported():
         return torch.bfloat16
     return torch.float32
-
-
-def is_out_of_memory(error: BaseException) -> bool:
-    """PyTorch reports CPU and some GPU allocation failures as plain RuntimeErrors."""
-    return isinstance(error, torch.cuda.OutOfMemoryError) or "out of memory" in str(error).lower() \
-        or "can't allocate memory" in str(error).lower()
 
 
 class Restorer:

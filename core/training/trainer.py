@@ -37,12 +37,12 @@ from tqdm import tqdm
 from core.atomic import atomic_output
 from core.errors import TrainingError, brief
 from core.io import write_image
+from core.memory import is_out_of_memory
 from core.metrics import mean_psnr_ssim
 from core.models.discriminator import build_discriminator
 from core.models.registry import build_generator, count_parameters
 from core.models.store import ModelMetadata, save_generator
 from core.progress import CancelToken, ProgressCallback, no_progress
-from core.restorer import is_out_of_memory
 from core.tensor import images_to_tensor, tensor_to_images
 from core.training import checkpoint as ckpt
 from core.training.config import TrainConfig
