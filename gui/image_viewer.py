@@ -86,12 +86,13 @@ class ImageViewer(QDialog):
         self.retranslate()
 
     def _fit_window_to(self, image: QImage) -> None:
-        """As large as the image at 100% (plus the buttons), within most of the screen."""
+        """Room for the image at 200% (small sample grids are the usual content) plus the buttons, within
+        most of the screen; the canvas then fits the image to it."""
         screen = self.screen().availableGeometry() if self.screen() is not None else None
-        width, height = image.width() + 40, image.height() + 80
+        width, height = 2 * image.width() + 40, 2 * image.height() + 80
         if screen is not None:
             width, height = min(width, int(screen.width() * 0.9)), min(height, int(screen.height() * 0.9))
-        self.resize(max(480, width), max(360, height))
+        self.resize(max(640, width), max(480, height))
 
     def _show_zoom(self) -> None:
         self.zoom_label.setText(f"{self.canvas.scale * 100:.0f}%" if self.canvas.has_images() else "")

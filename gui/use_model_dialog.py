@@ -45,7 +45,7 @@ class ModelFacts:
 
     @property
     def below_bicubic(self) -> bool:
-        return self.measured and self.psnr_y < self.bicubic_psnr_y  # type: ignore[operator]
+        return self.psnr_y is not None and self.bicubic_psnr_y is not None and self.psnr_y < self.bicubic_psnr_y
 
 
 def read_model_facts(path: Path) -> ModelFacts:
@@ -149,15 +149,17 @@ class UseModelDialog(QDialog):
         f = self.facts
         self.setWindowTitle(self.tr("Use this model"))
         at_step = self.tr(" (best validation, step {step})").format(step=f.step) if f.step is not None else ""
-        self.intro.setText(self.tr("Add the run\u2019s best model to the model lists{at_step}.").format(at_step=at_step))
+        self.intro.setText(self.tr("Add the run\u2019s best model to the model lists{at_step}.").format(
+            at_step=at_step))
         self.labels["psnr"].setText(self.tr("PSNR-Y:"))
         self.labels["ssim"].setText(self.tr("SSIM-Y:"))
         self.labels["input"].setText(self.tr("Input size:"))
         self.labels["name"].setText(self.tr("&Name in the model lists:"))
         unmeasured = self.tr("not measured (the run has not validated yet)")
-        if f.measured:
-            self.psnr_value.setText(self.tr("{model:.2f} dB; bicubic upscaling {bicubic:.2f} dB ({gain:+.2f} dB)").format(
-                model=f.psnr_y, bicubic=f.bicubic_psnr_y, gain=f.psnr_y - f.bicubic_psnr_y))  # type: ignore[operator]
+        if f.psnr_y is not None and f.bicubic_psnr_y is not None:
+            self.psnr_value.setText(
+                self.tr("{model:.2f} dB; bicubic upscaling {bicubic:.2f} dB ({gain:+.2f} dB)").format(
+                    model=f.psnr_y, bicubic=f.bicubic_psnr_y, gain=f.psnr_y - f.bicubic_psnr_y))
         else:
             self.psnr_value.setText(unmeasured)
         if f.ssim_y is not None and f.bicubic_ssim_y is not None:

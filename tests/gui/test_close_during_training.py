@@ -16,10 +16,11 @@ from tests.core.test_training_data import synth_faces
 from tests.gui.test_train_tab import TINY, WAIT_MS, _set_tiny_run
 
 
-def _button(box: QMessageBox, text: str):  # noqa: ANN202 - a QAbstractButton
+def _button(box: QMessageBox, text: str):  # a QAbstractButton
     return next(button for button in box.buttons() if button.text() == text)
 
 
+@pytest.mark.slow
 def test_closing_during_training_asks_then_saves_a_checkpoint_and_closes(qtbot, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OMP_NUM_THREADS", "1")

@@ -210,7 +210,8 @@ def test_the_sample_grid_opens_in_the_image_viewer_on_double_click(qtbot, tab: T
     qtbot.mouseDClick(tab.sample_view, Qt.MouseButton.LeftButton)
     viewer = tab.sample_view.viewer
     assert viewer is not None and viewer.isVisible() and opened == []  # in the application, not a launcher
-    assert viewer.canvas.image().size() == image.size() and viewer.canvas.image().pixelColor(5, 5) == image.pixelColor(5, 5)
+    shown = viewer.canvas.image()
+    assert shown.size() == image.size() and shown.pixelColor(5, 5) == image.pixelColor(5, 5)
     assert "step_0000010.png" in viewer.windowTitle()
     viewer.actual_action.trigger()
     assert viewer.canvas.scale == pytest.approx(1.0) and viewer.zoom_label.text() == "100%"
