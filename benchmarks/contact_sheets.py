@@ -19,8 +19,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.background import resize_to
 from core.config import RestoreSettings
+from core.imaging import resize_to
 from core.io import read_image, scan_images, write_image
 from core.pipeline import FacePipeline
 from core.types import RestoreResult

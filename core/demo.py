@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from core.background import resize_to
 from core.batch import side_by_side
 from core.config import RestoreSettings
+from core.imaging import resize_to
 from core.io import LoadedImage, ensure_writable_folder, write_image
 from core.pipeline import LARGER_FACE_MODEL_INPUT, FacePipeline, larger_model_for
 from core.types import LeftFaces

@@ -17,10 +17,11 @@ import cv2
 import numpy as np
 
 from core import align
-from core.background import resize_to, upscale_alpha, upscale_background
+from core.background import upscale_alpha, upscale_background
 from core.config import RestoreSettings
 from core.detect import Detector, create_detector, select_faces
 from core.errors import ModelError
+from core.imaging import resize_to
 from core.io import LoadedImage
 from core.memory import check_output_fits
 from core.models.loading import load_model

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, Q
                                QProgressDialog, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from core import session
-from core.background import resize_to
 from core.downloads import fetch_weights, weights_info, weights_path
 from core.config import RestoreSettings
 from core.errors import FaceSRError
+from core.imaging import resize_to
 from core.io import IMAGE_EXTENSIONS, LoadedImage, read_image, write_image
 from core.models.loading import default_model_path, describe_models
 from core.pipeline import LARGER_FACE_MODEL_INPUT, larger_model_for

@@ -25,10 +25,10 @@ import torch
 from torch.utils.data import Dataset
 
 from core.errors import ImageReadError, TrainingError
+from core.imaging import resize_to
 from core.io import read_image, scan_images, write_image
 from core.tensor import images_to_tensor
 from core.training.config import AugmentConfig, DegradationConfig, TrainConfig
-from core.background import resize_to
 from core.training.degradations import degrade, sample_rng
 
 log = logging.getLogger(__name__)

@@ -24,8 +24,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from core.background import resize_to
 from core.errors import ImageReadError, TrainingError
+from core.imaging import resize_to
 from core.io import read_image
 from core.models.face_features import (AGE_SCALE, NUM_RACES, FaceFeatureNet, FeatureNetMetadata,
                                        save_feature_net)
