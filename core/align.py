@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import functools
 import logging
+from typing import TYPE_CHECKING
+
 
 import cv2
 import numpy as np
 
 from core.errors import ModelError
 from core.types import AlignedFace, FaceDetection
+
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +161,7 @@ def paste_face(
     warped = cv2.warpAffine(
         face, to_region[:2], dsize, flags=interpolation | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
     )
-    alpha = cv2.warpAffine(
+    alpha: np.ndarray = cv2.warpAffine(
         weights, to_region[:2], dsize, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
         borderMode=cv2.BORDER_CONSTANT, borderValue=0.0,
     )
@@ -188,7 +193,7 @@ def parsing_mask(face: np.ndarray, device: str = "cpu") -> np.ndarray | None:
     batch = torch.from_numpy(pixels.transpose(2, 0, 1)).unsqueeze(0).to(device)
     with torch.inference_mode():
         labels = net(batch)[0].argmax(dim=1)[0].cpu().numpy()
-    keep = np.isin(labels, PARSE_FACE_LABELS).astype(np.float32)
+    keep: np.ndarray = np.isin(labels, PARSE_FACE_LABELS).astype(np.float32)
     # Blur and clear the border as facexlib does, then scale the 512 mask to the face.
     keep = cv2.GaussianBlur(keep, (101, 101), 11)
     keep = cv2.GaussianBlur(keep, (101, 101), 11)
@@ -199,7 +204,7 @@ def parsing_mask(face: np.ndarray, device: str = "cpu") -> np.ndarray | None:
 
 
 @functools.lru_cache(maxsize=1)
-def _load_parsenet(path: str, mtime_ns: int, device: str):  # -> torch.nn.Module; mtime_ns keys the cache
+def _load_parsenet(path: str, mtime_ns: int, device: str) -> torch.nn.Module:  # mtime_ns keys the cache
     import torch
     from facexlib.parsing.parsenet import ParseNet  # facexlib's package init is slow: import on first use
 
@@ -319,7 +324,7 @@ def _map_points(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 def _prepare_face(face: np.ndarray, mask: np.ndarray, gray: bool) -> tuple[np.ndarray, np.ndarray]:
     height, width = face.shape[:2]
-    weights = np.asarray(mask, dtype=np.float32)
+    weights: np.ndarray = np.asarray(mask, dtype=np.float32)
     if weights.ndim == 3:
         weights = weights[..., 0]
     if weights.shape != (height, width):
