@@ -154,7 +154,7 @@ def peak_rss_mb() -> float:
 def stage_times(pipeline: FacePipeline, photos: Sequence[Path], out_dir: Path, repeats: int) -> dict[str, Any]:
     """Median seconds per stage for each photo, processed one at a time, plus per-photo means."""
     output = OutputSettings(overwrite=True)
-    per_photo: list[dict[str, float]] = []
+    per_photo: list[dict[str, Any]] = []  # stage seconds, "faces" (int) and "photo" (its name)
     for photo in photos:
         runs = []
         for repeat in range(repeats + 1):  # the first run warms caches and lazy imports up
