@@ -20,9 +20,9 @@ import math
 import os
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +111,7 @@ class EpochSampler(DistributedSampler):
         self.set_epoch(epoch)
         self.start = start
 
-    def __iter__(self) -> Iterator[tuple[int, int]]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[tuple[int, int]]:
         indices = list(super().__iter__())[self.start:]
         return iter([(self.epoch, index) for index in indices])
 
@@ -199,6 +199,8 @@ class Trainer:
         self.progress = progress
         self.cancel = cancel or CancelToken()
         self.show_bar = show_bar
+        self.best: dict[str, Any] | None = None  # PSNR-Y, SSIM-Y and step of the best validation so far
+        self.bicubic: dict[str, float] | None = None  # bicubic's scores on the validation faces
         self.world = setup_distributed(config.device)
         self.device = self.world.device
         self.cuda = self.device.type == "cuda"
@@ -276,11 +278,11 @@ class Trainer:
             log.warning("GAN stage from a randomly initialised generator: pre-train with --stage pixel and "
                         "pass --init-from for the usual two-stage recipe")
         self.disc = build_discriminator(c.disc_args) if c.stage == "gan" else None
-        for module in (self.generator, self.disc):
-            if module is not None:
-                module.to(self.device)
+        for network in (self.generator, self.disc):
+            if network is not None:
+                network.to(self.device)
                 if self.cuda:
-                    module.to(memory_format=torch.channels_last)
+                    network.to(memory_format=torch.channels_last)
         self.ema = copy.deepcopy(self.generator).eval().requires_grad_(False)
         self.criterion = GeneratorLoss(c.loss).to(self.device)
         self.opt_g = self._optimizer(self.generator, c.optim.lr)
@@ -300,8 +302,9 @@ class Trainer:
 
     def _wrap_for_training(self) -> None:
         """DDP and torch.compile wrap the modules used for training steps; saving uses the plain ones."""
-        self.g_train: nn.Module = self.generator
-        self.d_train: nn.Module | None = self.disc
+        # torch.compile's result is typed as a plain callable
+        self.g_train: nn.Module | Callable[..., torch.Tensor] = self.generator
+        self.d_train: nn.Module | Callable[..., torch.Tensor] | None = self.disc
         if self.world.enabled:
             ids = [self.device.index] if self.cuda else None
             self.g_train = DistributedDataParallel(self.generator, device_ids=ids)
@@ -377,7 +380,7 @@ class Trainer:
 
     def _write_config(self) -> None:
         path = self.run_dir / ckpt.CONFIG_FILE
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         created = now
         if self.resume and path.is_file():
             with contextlib.suppress(ValueError, OSError, KeyError):
@@ -406,10 +409,10 @@ class Trainer:
         # Warm-up of the decay (as in TF's ExponentialMovingAverage with num_updates): early averages
         # would otherwise be dominated by the random initial weights.
         decay = min(self.config.optim.ema_decay, (1 + self.step) / (10 + self.step))
-        for averaged, current in zip(self.ema.parameters(), self.generator.parameters()):
+        for averaged, current in zip(self.ema.parameters(), self.generator.parameters(), strict=True):
             averaged.lerp_(current, 1 - decay)
-        for averaged, current in zip(self.ema.buffers(), self.generator.buffers()):
-            averaged.copy_(current)
+        for kept, live in zip(self.ema.buffers(), self.generator.buffers(), strict=True):
+            kept.copy_(live)
 
     def train_step(self, lq: torch.Tensor, hq: torch.Tensor) -> dict[str, torch.Tensor]:
         gan_type = self.config.loss.gan_type
@@ -514,7 +517,7 @@ class Trainer:
             if improved:
                 self.best = {"psnr_y": result["psnr_y"], "ssim_y": result["ssim_y"], "step": self.step}
                 save_generator(self.run_dir / ckpt.BEST_G_EMA, self.ema, self.metadata())
-            assert metrics is not None
+            assert metrics is not None and self.best is not None
             metrics.write({"type": "val", "step": self.step, "stage": self.config.stage, **result,
                            "best_psnr_y": self.best["psnr_y"], "best_step": self.best["step"]})
             log.info("step %d: PSNR-Y %.2f dB SSIM-Y %.4f (bicubic %.2f / %.4f)", self.step, result["psnr_y"],
@@ -530,8 +533,7 @@ class Trainer:
         if not self.resume and self.world.is_main:
             refuse_used_run_dir(self.run_dir)
         self.step = self.epoch = self.batch_in_epoch = 0
-        self.best: dict[str, Any] | None = None
-        self.bicubic: dict[str, float] | None = None
+        self.best = self.bicubic = None
         if self.resume:
             self.load_state_dict(ckpt.load_state(self.run_dir / ckpt.STATE_FILE))
         self._wrap_for_training()
@@ -607,7 +609,7 @@ class Trainer:
             metrics.close()
         if stopped and self.world.is_main:
             log.warning("stopped at step %d; continue with --resume %s", self.step, self.run_dir)
-        best = self.best or {}
+        best: dict[str, Any] = self.best or {}
         return TrainResult(self.run_dir, self.step, stopped, best.get("psnr_y"), best.get("step"))
 
     def _train_record(self, sums: dict[str, torch.Tensor], steps: int, elapsed: float) -> dict[str, Any]:
