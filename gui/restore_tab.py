@@ -92,6 +92,7 @@ class RestoreTab(QWidget):
         self.composite: np.ndarray | None = None  # what the After side shows and Save writes
         self.saved_to: Path | None = None
         self._decoded: tuple[Source, LoadedImage] | None = None  # the shown photo, decoded when it was opened
+        self._opening: tuple[list[Source], int] | None = None  # the photo the running "open" job decodes
         self._warmed: tuple[object, ...] | None = None  # the options the pipeline was last warmed up with
         self._pending: list[tuple[str, Callable[[], None]]] = []  # started in order when the worker is free
         self._job_kind = ""
@@ -281,6 +282,7 @@ class RestoreTab(QWidget):
             cancel.raise_if_cancelled()
             return image, picture(image.rgb)
 
+        self._opening = (sources, index)
         self._start("open", job, lambda opened: self._opened(sources, index, *opened),
                     fill(self.tr("Opening %1…"), source.name))
 
@@ -656,6 +658,9 @@ class RestoreTab(QWidget):
             return
         if kind == "open":  # the shown photo stays, and so does the list's choice
             self.image_combo.setCurrentIndex(self.current)
+            sources, index = self._opening or ([], 0)
+            if sources is not self.sources and index + 1 < len(sources) and not self._pending:
+                self._queue("open", lambda: self._open(sources, index + 1))  # a new list: its next photo
         titles = {"open": self.tr("The photo could not be opened"),
                   "restore": self.tr("The photo could not be restored"), "save": self.tr("The photo was not saved"),
                   "download": self.tr("The download failed"), "models": self.tr("The models could not be read")}

@@ -170,6 +170,18 @@ def test_choosing_an_unreadable_photo_of_several_keeps_the_shown_one(qtbot, tab:
     assert tab.default_target() == photo.with_name("astronaut_restored.png")
 
 
+def test_opening_several_photos_of_which_the_first_is_unreadable_shows_the_next(qtbot, tab: RestoreTab, photo: Path,
+                                                                               tmp_path: Path) -> None:
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    tab.open_files([broken, photo])
+    qtbot.waitUntil(lambda: tab.restoration is not None and not tab.is_busy(), timeout=WAIT_MS)
+    assert "broken.jpg" in tab._error_box.text()
+    tab._error_box.close()
+    assert tab.restoration.name == "astronaut.png" and tab.current == 1 and tab.image_combo.currentIndex() == 1
+    assert tab.default_target() == photo.with_name("astronaut_restored.png")
+
+
 def test_a_new_photo_shows_at_once_and_progress_counts_its_faces(qtbot, tab: RestoreTab, photo: Path,
                                                                  tmp_path: Path, astronaut: np.ndarray,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
