@@ -11,6 +11,7 @@ output name are given names of their own before the batch starts (a.jpg, a.png -
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -223,7 +224,7 @@ def process_file(pipeline: FacePipeline, job: Job, output: OutputSettings,
     if isinstance(image, FileOutcome):
         return image
     keep = output.save_compare  # the comparison needs the background; without it, paste in place
-    result = _guarded(job, timings, lambda: restore(pipeline, image, timings, cancel, keep))
+    result = _guarded(job, timings, functools.partial(restore, pipeline, image, timings, cancel, keep))
     if isinstance(result, FileOutcome):
         return result
     del image  # the decoded photo is not needed while the result is written
@@ -473,8 +474,8 @@ def _run_overlapped(pipeline: FacePipeline, jobs: Sequence[Job], output: OutputS
                 if isinstance(image, FileOutcome):
                     in_flight.add_done(image)
                     continue
-                result = _guarded(job, timings[index], lambda: restore(pipeline, image, timings[index], cancel,
-                                                                       output.save_compare))
+                result = _guarded(job, timings[index], functools.partial(restore, pipeline, image, timings[index],
+                                                                         cancel, output.save_compare))
                 del image  # the decoded photo is not needed while the result is written
                 if isinstance(result, FileOutcome):
                     in_flight.add_done(result)
