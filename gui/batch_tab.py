@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
@@ -607,7 +608,7 @@ class BatchTab(QWidget):
 
 
 def _batch_job(restore: RestoreSettings, output: OutputSettings, jobs: list[Job], gate: PauseGate,
-               relay: _Relay):
+               relay: _Relay) -> Callable[[CancelToken, ProgressCallback], BatchSummary]:
     """The worker-thread job: load the model and detector there (slow, may fail), then run the batch."""
 
     def job(cancel: CancelToken, progress: ProgressCallback) -> BatchSummary:
