@@ -630,11 +630,11 @@ class RestoreTab(QWidget):
                  "upscaling the background": self.tr("Upscaling the background…"),
                  "pasting faces": self.tr("Pasting the faces in…"),
                  "reading the installed models": self.tr("Reading models…")}
+        if message in texts:  # before the bar: whoever watches the bar reads the matching text
+            self.progress_label.setText(texts[message])
         # a stage without a count shows an empty bar, not Qt's endless stripe: "busy" says nothing new
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(min(done, max(total, 1)) if total else 0)
-        if message in texts:
-            self.progress_label.setText(texts[message])
         if self.download_dialog is not None:
             self.download_dialog.setMaximum(max(total, 1))
             self.download_dialog.setValue(min(done, max(total, 1)))

@@ -3,6 +3,10 @@
 The application runs offscreen with its settings, model folder and inputs in a temporary folder, so
 the user's own settings and folders are never touched:
   1-restore.png  the degraded astronaut photo (public domain, shipped with scikit-image) restored 4x
+  1b-restoring.png  a group photo (four astronauts) caught while restored: the photo shown at once as
+                 "before", the stage and the faces done out of the faces found
+  1c-open-failed.png  the error after opening a corrupt file: the previous photo, its result and save
+                 target stay as they were
   2-batch.png    a finished batch over a few photos, one of them a corrupt file
   3-train.png    a training run's curves and latest samples (``--run``, else the newest run in the
                  runs folder, else a tiny run of a few seconds trained here on generated crops)
@@ -149,6 +153,11 @@ def choose_run(requested: Path | None, folder: Path) -> Path:
 
 def grab(widget, path: Path) -> Path:  # noqa: ANN001 - any QWidget
     settle()
+    return grab_now(widget, path)
+
+
+def grab_now(widget, path: Path) -> Path:  # noqa: ANN001 - any QWidget
+    """The widget as it is painted at this moment (no waiting for pending events)."""
     if not widget.grab().save(str(path)):
         raise OSError(f"{path}: the screenshot could not be written")
     log.info("wrote %s", path)
@@ -178,6 +187,8 @@ def take(out_dir: Path, model: Path, run: Path, language: str, work: Path) -> li
     shots: list[Path] = []
     try:
         shots.append(restore_shot(window, work, out_dir / "1-restore.png"))
+        shots.append(restoring_shot(window, work, out_dir / "1b-restoring.png"))
+        shots.append(open_failed_shot(window, work, out_dir / "1c-open-failed.png"))
         shots.append(batch_shot(window, work, out_dir / "2-batch.png"))
         shots.append(train_shot(window, run, out_dir / "3-train.png"))
         shots.append(models_shot(window, out_dir / "4-models.png"))
@@ -201,6 +212,53 @@ def restore_shot(window, work: Path, path: Path) -> Path:  # noqa: ANN001
     tab.zoom_to_face(0)
     tab.compare.canvas.set_divider(0.5)
     return grab(window, path)
+
+
+def restoring_shot(window, work: Path, path: Path) -> Path:  # noqa: ANN001
+    """Grabbed from the progress bar's own signal when the first of four faces is done, so the picture
+    shows that moment however fast the model is."""
+    from core.io import write_image
+    from core.demo import degraded_astronaut
+
+    tab = window.restore_tab
+    small = degraded_astronaut()
+    group = np.concatenate([np.concatenate([small, small[:, ::-1]], 1)] * 2, 0)
+    photo = write_image(work / "photos" / "group.png", np.ascontiguousarray(group))
+    grabbed: list[Path] = []
+
+    def on_value(value: int) -> None:
+        if value >= 1 and tab.progress.maximum() > 1 and not grabbed:
+            grabbed.append(grab_now(window, path))
+
+    tab.progress.valueChanged.connect(on_value)
+    tab.open_files([photo])
+    wait_for(lambda: tab.restoration is not None and tab.restoration.name == photo.name and not tab.is_busy(),
+             what="the group photo")
+    tab.progress.valueChanged.disconnect(on_value)
+    return grabbed[0] if grabbed else grab(window, path)
+
+
+def open_failed_shot(window, work: Path, path: Path) -> Path:  # noqa: ANN001
+    """The window with its error box painted over it (the box is a window of its own)."""
+    from PySide6.QtGui import QPainter
+
+    tab = window.restore_tab
+    corrupt = work / "photos" / "cut-short.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff\xe0 this download was cut short")
+    tab.open_files([corrupt])
+    wait_for(lambda: tab._error_box is not None and tab._error_box.isVisible() and not tab.is_busy(),
+             what="the error")
+    settle()
+    picture = window.grab()
+    box = tab._error_box.grab()
+    painter = QPainter(picture)
+    painter.drawPixmap((picture.width() - box.width()) // 2, (picture.height() - box.height()) // 3, box)
+    painter.end()
+    tab._error_box.close()
+    if not picture.save(str(path)):
+        raise OSError(f"{path}: the screenshot could not be written")
+    log.info("wrote %s", path)
+    return path
 
 
 def batch_shot(window, work: Path, path: Path) -> Path:  # noqa: ANN001
