@@ -272,7 +272,7 @@ class RestoreTab(QWidget):
         self._pending = [(kind, action) for kind, action in self._pending if kind not in ("open", "restore")]
         if self.runner.busy:
             self._queue("open", lambda: self._open(sources, index))
-            if self._job_kind in ("open", "restore"):  # superseded
+            if self._job_kind in ("open", "restore", "warm"):  # superseded (a restore warms up anyway)
                 self.runner.cancel()
             return
         source, max_pixels = sources[index], self.options.settings().max_pixels
@@ -530,7 +530,8 @@ class RestoreTab(QWidget):
         the first photo restores as quickly as the next ones. It shows as no work in progress: the
         options stay usable, and an opened photo simply waits for it to end."""
         settings = self.options.settings()
-        if settings.model is None or _warm_key(settings) == self._warmed:
+        if settings.model is None or _warm_key(settings) == self._warmed or \
+                any(kind in ("open", "restore") for kind, _ in self._pending):  # a photo waits: it warms up
             return
         if self.runner.busy:
             self._queue("warm", self.warm_up)

@@ -242,7 +242,7 @@ def test_the_pipeline_warms_up_while_the_tab_is_idle(qtbot, tiny: Path, photo: P
         assert widget.options.isEnabled() and widget.options.model_combo.isEnabled()
         assert not widget.progress.isVisibleTo(widget) and not widget.cancel_button.isVisibleTo(widget)
         warm = widget.cache.pipeline.restorer
-        widget.open_files([photo])  # waits for the warm-up to end
+        widget.open_files([photo])  # stops what is left of the warm-up; the loaded model stays
         release.set()
         qtbot.waitUntil(lambda: widget.restoration is not None and not widget.runner.busy, timeout=WAIT_MS)
         assert widget.restoration.face_count == 1
