@@ -128,6 +128,6 @@ def test_the_wall_lamp_is_no_face_and_every_real_face_is_still_found() -> None:
         image = read_image(path).rgb
         faces = select_faces(detector.detect(image), DetectSettings(), image.shape[:2])
         assert len(faces) == count, name
-        assert all(face.score > 0.9 for face in faces), name
+        assert all(face.score >= MARGINAL_SCORE for face in faces), name  # all confident, none merely confirmed
         if name == "10045.png":  # the lamp on the wall, right of the family, scored 0.68
             assert not [face for face in faces if face.box[0] > 550 and 400 < face.box[1] < 500]
