@@ -14,6 +14,10 @@ image; faces over ~450 px in
 the detection image score lower (0.64-0.76) with boxes 20-30 % too small, and are found cleanly at
 half that scale; upscaling photos that are already 480 px adds false positives (0.6-0.74 on the Hubble
 deep field). Hence the scale plan in ``detection_factors``.
+
+Only its first scale always runs (one pass over 1280x960 costs about as much as the default face
+model restoring a face): the coarse pass for large faces runs only when the first pass finds nothing,
+or finds a face at the size where YuNet's boxes start to shrink (``LARGE_FACE_SIDE``).
 """
 
 from __future__ import annotations
@@ -35,7 +39,10 @@ from core.types import FaceDetection
 MAX_SIDE = 960  # the detection copy's longer side stays at or below this
 SMALL_SIDE = 256  # images smaller than this are upscaled up to this size ...
 MAX_UPSCALE = 4.0  # ... by at most this factor
-COARSE_SIDE = 480  # second pass for large faces, when the first pass is well above this size
+COARSE_SIDE = 480  # second pass for large faces, when the first pass is well above this size ...
+# ... and it found nothing, or a face whose box side is at least this in the detection copy: YuNet's
+# boxes of ~450 px faces come out 20-30 % small, so such a box is a face at the size limit
+LARGE_FACE_SIDE = 300
 
 _lock = threading.Lock()  # libfacedetection keeps scratch buffers; one call at a time
 _RESULT_BYTES = 0x9000  # libfacedetection's DETECT_BUFFER_SIZE: an int count, then 16 int16 per face
@@ -84,23 +91,35 @@ def native_detect() -> Callable[[np.ndarray, float], Found] | None:
 class YuNetDetector:
     name = "yunet"
 
-    def __init__(self, min_score: float = 0.3) -> None:
+    def __init__(self, min_score: float = 0.3, every_scale: bool = False) -> None:
+        """``every_scale`` runs every pass of the scale plan on every photo (the slower behaviour before
+        the later passes were made conditional; kept to compare them)."""
         try:
             import yuface
         except ImportError as exc:
             raise DetectorError(None, f"the YuNet detector needs yuface ({exc}): pip install yuface==2023.5.1") from exc
         self._detect = native_detect() or yuface.detect
         self.min_score = min_score
+        self.every_scale = every_scale
+        self.passes = 0  # YuNet passes over whole photos so far (not second looks): for benchmarks and tests
 
     def detect(self, image: np.ndarray) -> list[FaceDetection]:
         check_image(image)
         bgr = image[:, :, ::-1]
         found: list[FaceDetection] = []
-        for factor in detection_factors(image.shape[:2]):
-            copy, factor_x, factor_y = resized(bgr, factor)
-            found.extend(self._detect_once(np.ascontiguousarray(copy), factor_x, factor_y))
+        first, *extra = detection_factors(image.shape[:2])
+        found += self._detect_scaled(bgr, first)
+        if self.every_scale or needs_more_scales(found, first):
+            for factor in extra:
+                found += self._detect_scaled(bgr, factor)
         # a lookalike (a lamp, a knot in wood) scores like a small blurred face: look again before keeping it
         return vet(merge(found), image, self._second_look)
+
+    def _detect_scaled(self, bgr: np.ndarray, factor: float) -> list[FaceDetection]:
+        """One pass over the photo resized by ``factor``; the faces in photo coordinates."""
+        copy, factor_x, factor_y = resized(bgr, factor)
+        self.passes += 1
+        return self._detect_once(np.ascontiguousarray(copy), factor_x, factor_y)
 
     def _second_look(self, crop: np.ndarray) -> list[FaceDetection]:
         """One pass over a small RGB crop (core.detect.vetting resizes it to a standard face size)."""
@@ -116,8 +135,14 @@ class YuNetDetector:
         return faces
 
 
+def needs_more_scales(found: list[FaceDetection], factor: float) -> bool:
+    """True when a pass at ``factor`` found no face above the candidate floor, or a face at the size limit."""
+    return not found or any(max(face.width, face.height) * factor >= LARGE_FACE_SIDE for face in found)
+
+
 def detection_factors(shape: tuple[int, int]) -> list[float]:
-    """The scale factors at which to run YuNet on an image of ``shape`` (height, width)."""
+    """The scale factors at which YuNet may run on an image of ``shape`` (height, width): the first always,
+    the others only when ``needs_more_scales`` says so."""
     longer = max(shape[:2])
     if longer > MAX_SIDE:
         first = MAX_SIDE / longer

@@ -11,7 +11,7 @@ from skimage import data
 
 from core.config import DetectSettings
 from core.detect import Detector, create_detector, ffhq_order, select_faces
-from core.detect.yunet import detection_factors
+from core.detect.yunet import YuNetDetector, detection_factors, needs_more_scales
 from core.errors import DetectorError
 from core.types import FaceDetection
 
@@ -91,6 +91,36 @@ def test_yunet_finds_a_face_that_fills_a_large_photo(yunet: Detector, astronaut:
     faces = select_faces(yunet.detect(portrait), DetectSettings(), portrait.shape[:2])
     assert len(faces) == 1
     assert faces[0].score > 0.85 and faces[0].width > 0.7 * portrait.shape[1]
+
+
+def test_yunet_runs_one_pass_when_it_finds_faces_below_the_size_limit(astronaut: np.ndarray) -> None:
+    large = cv2.resize(astronaut, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)  # 1536 px: a plan of 2
+    assert len(detection_factors(large.shape[:2])) == 2
+    single, every = YuNetDetector(), YuNetDetector(every_scale=True)
+    found = select_faces(single.detect(large), DetectSettings(), large.shape[:2])
+    assert (single.passes, every.detect(large) and every.passes) == (1, 2)
+    assert len(found) == 1
+    assert_plausible_face(found[0], tolerance=LANDMARK_TOLERANCE, factor=3.0)
+
+
+def test_yunet_adds_the_coarse_pass_for_a_face_at_the_size_limit(astronaut: np.ndarray) -> None:
+    crop = astronaut[60:175, 165:275]
+    portrait = cv2.resize(crop, None, fx=1400 / 115, fy=1400 / 115, interpolation=cv2.INTER_CUBIC)
+    detector = YuNetDetector()
+    faces = select_faces(detector.detect(portrait), DetectSettings(), portrait.shape[:2])
+    assert detector.passes == 2 and len(faces) == 1
+
+
+def test_yunet_adds_the_other_scales_when_the_first_finds_nothing() -> None:
+    detector = YuNetDetector()
+    assert detector.detect(np.full((1200, 1600, 3), 128, np.uint8)) == []
+    assert detector.passes == 2
+
+
+def test_needs_more_scales() -> None:
+    assert needs_more_scales([], 0.5)
+    assert not needs_more_scales([face((0, 0, 200, 200))], 1.0)  # 200 px in the detection copy
+    assert needs_more_scales([face((0, 0, 100, 100)), face((0, 0, 400, 400))], 0.8)  # 320 px there
 
 
 @pytest.mark.parametrize("kind", ["grey", "noise", "tiny"])
