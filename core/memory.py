@@ -26,6 +26,12 @@ _PER_PIXEL_BACKGROUND = 3  # the upscaled background kept beside the composed re
 _PER_PIXEL_COMPARE = 20  # background 3 + result 3 + the side-by-side image 6 + Pillow's copy of it 8
 _FIXED = 256 * 2**20  # models' working memory (tiles, face batches), decoder buffers
 
+# A face model's working memory per face of its input, in bytes per input pixel: the activations of
+# one forward pass. Measured with random weights (peak RSS of a forward pass, batch 1 and 2): GFPGAN 1.4
+# about 2,700 (640 MiB per 512-px face; batch 8 peaked at 6.7 GB), the default RCAN 700-1,100.
+FACE_BYTES_PER_INPUT_PIXEL = 3000
+FACE_MEMORY_SHARE = 0.5  # of the free memory, for a batch of faces: the photo, its result and others need the rest
+
 OUT_OF_MEMORY = "out of memory: use a lower scale (-s), a smaller --tile, or close other programs"
 _OOM_WORDS = ("out of memory", "insufficient memory", "cannot allocate memory", "can't allocate memory",
               "failed to allocate", "bad_alloc", "not enough memory")
@@ -40,6 +46,15 @@ def restore_bytes(width: int, height: int, scale: int, *, has_alpha: bool = Fals
     else:
         per_pixel = (_PER_PIXEL_ALPHA if has_alpha else _PER_PIXEL) + (_PER_PIXEL_BACKGROUND if keep_background else 0)
     return output * per_pixel + width * height * 3 + _FIXED
+
+
+def face_batch_limit(input_size: int, free: int | None) -> int | None:
+    """The most faces of ``input_size`` px one forward pass may take in ``free`` bytes (at least 1);
+    None when the free memory is unknown."""
+    if free is None:
+        return None
+    per_face = FACE_BYTES_PER_INPUT_PIXEL * input_size * input_size
+    return max(1, int(free * FACE_MEMORY_SHARE) // per_face)
 
 
 def available_bytes() -> int | None:

@@ -9,14 +9,18 @@ import numpy as np
 import torch
 
 from core.errors import FaceSRError
-from core.memory import is_out_of_memory
+from core.memory import available_bytes, face_batch_limit, is_out_of_memory
 from core.models.loading import LoadedModel, ModelInfo
 from core.progress import CancelToken
 from core.tensor import images_to_tensor, tensor_to_images
 
 log = logging.getLogger(__name__)
 
-CPU_MAX_BATCH = 4  # bigger CPU batches are not faster and make Cancel slower to answer
+# Faces per forward pass, measured per device (benchmarks/large_models.py, `main.py bench`): on a 2-core
+# CPU the default model runs 11.5 faces/s at batch 1 and 9.5 at batch 8, GFPGAN the same at 1 and 2, so
+# the CPU takes one face at a time (which also answers Cancel soonest). Both are further bounded by
+# memory (core.memory.face_batch_limit): GFPGAN at batch 8 peaked at 6.7 GB.
+CPU_MAX_BATCH = 1
 GPU_MAX_BATCH = 16
 
 
@@ -40,6 +44,15 @@ def choose_dtype(info: ModelInfo, device: torch.device) -> torch.dtype:
     return torch.float32
 
 
+def batch_for_memory(info: ModelInfo, largest: int, free: int | None = None) -> int:
+    """At most ``largest`` faces per pass, fewer where their working memory would not fit in the RAM
+    that is free (``free``, or measured now)."""
+    if info.input_size is None:
+        return largest
+    limit = face_batch_limit(info.input_size, available_bytes() if free is None else free)
+    return largest if limit is None else min(largest, limit)
+
+
 class Restorer:
     """A model placed on a device, ready to restore batches of faces or upscale whole images."""
 
@@ -48,7 +61,7 @@ class Restorer:
         self.device = choose_device(device)
         self.dtype = choose_dtype(model.info, self.device)
         self.fidelity = fidelity
-        self.max_batch = GPU_MAX_BATCH if self.device.type == "cuda" else CPU_MAX_BATCH
+        self.max_batch = GPU_MAX_BATCH if self.device.type == "cuda" else batch_for_memory(model.info, CPU_MAX_BATCH)
         module = model.module.to(self.device, self.dtype).eval()
         if self.device.type == "cuda":
             module.to(memory_format=torch.channels_last)

@@ -11,7 +11,8 @@ import torch
 from core.errors import FaceSRError
 from core.models.loading import load_model
 from core.progress import CancelToken, Cancelled
-from core.restorer import Restorer
+from core.memory import FACE_BYTES_PER_INPUT_PIXEL, face_batch_limit
+from core.restorer import Restorer, batch_for_memory
 from tests.conftest import make_model_file
 
 
@@ -39,6 +40,7 @@ def test_tiles_without_context_would_show_seams(tmp_path: Path) -> None:
 
 def test_out_of_memory_halves_the_batch_and_still_restores_all(identity_model: Path, monkeypatch) -> None:
     restorer = Restorer(load_model(identity_model), device="cpu")
+    restorer.max_batch = 4  # as on a device that batches (the CPU takes one face per pass)
     real_run = restorer.run
 
     def run_small_batches_only(batch: torch.Tensor) -> torch.Tensor:
@@ -51,6 +53,26 @@ def test_out_of_memory_halves_the_batch_and_still_restores_all(identity_model: P
     restored = restorer.restore_faces(faces)
     assert len(restored) == 3 and restorer.max_batch == 1
     assert [int(face.mean()) for face in restored] == [10, 120, 240]  # every face, in order
+
+
+def test_the_batch_is_bounded_by_the_free_memory(identity_model: Path) -> None:
+    info = load_model(identity_model).info  # 256-px faces: 3000 B/px * 65536 px = 197 MB of work per face
+    per_face = FACE_BYTES_PER_INPUT_PIXEL * info.input_size ** 2
+    assert batch_for_memory(info, 16, free=int(6.5 * per_face)) == 3  # half of the free memory
+    assert batch_for_memory(info, 16, free=per_face // 10) == 1  # always one face
+    assert batch_for_memory(info, 2, free=100 * per_face) == 2
+    assert face_batch_limit(512, 8 * 2**30) == 5  # GFPGAN: 786 MB a face, 4 GB of 8 free
+    assert face_batch_limit(512, None) is None
+
+
+def test_the_cpu_restores_one_face_per_pass(identity_model: Path, monkeypatch) -> None:
+    restorer = Restorer(load_model(identity_model), device="cpu")
+    sizes: list[int] = []
+    real_run = restorer.run
+    monkeypatch.setattr(restorer, "run", lambda batch: sizes.append(batch.shape[0]) or real_run(batch))
+    faces = [np.full((256, 256, 3), value, dtype=np.uint8) for value in (10, 120, 240)]
+    assert [int(face.mean()) for face in restorer.restore_faces(faces)] == [10, 120, 240]
+    assert sizes == [1, 1, 1]
 
 
 def test_cancel_stops_between_chunks(tiny_model: Path) -> None:
