@@ -368,28 +368,6 @@ def run_train_features(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_train_features(args: argparse.Namespace) -> int:
-    """Exit 0 with the network written, 1 on a training error, 2 on bad flags."""
-    from core.training.commands import UsageError, feature_config_from_args
-    from core.training.features import train_features
-
-    try:
-        config = feature_config_from_args(args)
-        token = CancelToken()
-        with graceful_stop(token):
-            result = train_features(config, cancel=token)
-    except UsageError as error:
-        print(f"main.py train-features: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except FaceSRError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"wrote {result.path}: {result.steps} steps in {result.seconds / 60:.1f} min on {result.train_faces} "
-          f"faces; held-out ({result.val_faces} faces): gender {result.gender_accuracy:.1%}, "
-          f"race {result.race_accuracy:.1%}, age error {result.age_mae_years:.1f} years")
-    return EXIT_OK
-
-
 def run_eval(args: argparse.Namespace) -> int:
     """Exit 0 with the table written, 1 on an evaluation error, 2 on bad flags or an unusable model."""
     from core.errors import ModelError
