@@ -21,12 +21,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.config import DetectSettings  # noqa: E402
-from core.detect import select_faces  # noqa: E402
-from core.detect.base import iou  # noqa: E402
-from core.detect.yunet import YuNetDetector  # noqa: E402
-from core.io import read_image, scan_images  # noqa: E402
-from core.types import FaceDetection  # noqa: E402
+from core.config import DetectSettings
+from core.detect import select_faces
+from core.detect.base import iou
+from core.detect.yunet import YuNetDetector
+from core.io import read_image, scan_images
+from core.types import FaceDetection
 
 
 def main() -> None:
