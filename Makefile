@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine with Python 3.11:
 #   make demo   restore a degraded demo photo with the default model (result + side-by-side comparison)
-#   make test   run the whole test suite (make test-fast: without the tests marked slow; make lint: ruff, mypy)
+#   make test   lint (ruff, mypy) then run the whole test suite (make test-fast: the tests not marked slow)
 # Both create .venv and install the pinned requirements on first use.
 # The packaged executable (see the README's "Packaged executable"):
 #   make bundle        build dist/FaceSR-Studio/ with PyInstaller (installs requirements-build.txt)
@@ -32,7 +32,7 @@ $(STAMP): requirements.txt
 demo: $(STAMP)
 	$(PY) main.py demo -o $(DEMO_DIR)
 
-test: $(STAMP)
+test: lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests
 
 # For quick local runs: everything but the tests marked slow (training runs, large third-party models).
