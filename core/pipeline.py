@@ -11,6 +11,7 @@ import functools
 import logging
 import time
 from collections.abc import Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import cv2
@@ -43,6 +44,12 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
     start = time.perf_counter()
     yield
     timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+@functools.lru_cache(maxsize=1)
+def _background_pool() -> ThreadPoolExecutor:
+    """One thread for plain background enlargements, shared by every pipeline of the process."""
+    return ThreadPoolExecutor(1, thread_name_prefix="facesr-background")
 
 
 @functools.lru_cache(maxsize=8)
@@ -150,6 +157,10 @@ class FacePipeline:
             return self._restore_aligned(image)
         timings: dict[str, float] = {}
         rgb, scale = image.rgb, self.settings.scale
+        # the plain enlargement needs no model: it runs beside detection and restoration (OpenCV releases
+        # the GIL), so the model thread only waits for what is left of it
+        plain = self.background_model is None
+        enlarged = _background_pool().submit(upscale_background, rgb, scale) if plain else None
         progress(0, 0, "detecting faces")
         with _timed(timings, "detect"):
             detections = select_faces(self.detector.detect(rgb), self.settings.detect, rgb.shape[:2])
@@ -165,8 +176,9 @@ class FacePipeline:
             outputs = [to_gray(output) for output in outputs]
         by_face = {id(face): output for face, output in zip(wanted, outputs, strict=True)}
         progress(len(wanted), len(wanted), "upscaling the background")
-        with _timed(timings, "background"):
-            background = upscale_background(rgb, scale, self.background_model, self.settings.tile, cancel)
+        with _timed(timings, "background"):  # with the plain enlargement: the time the model thread waited for it
+            background = enlarged.result() if enlarged is not None else \
+                upscale_background(rgb, scale, self.background_model, self.settings.tile, cancel)
         faces = tuple(self._outcome(face, by_face.get(id(face))) for face in aligned)
         result = RestoreResult(image=background, background=background, alpha=upscale_alpha(image.alpha, scale),
                                faces=faces, scale=scale, timings=timings,

@@ -114,6 +114,28 @@ def test_pasting_in_place_gives_the_same_photo_without_a_copy(tiny_model: Path, 
     assert not np.array_equal(kept.image, kept.background)
 
 
+def test_the_plain_background_is_enlarged_off_the_model_thread(tiny_model: Path, astronaut: np.ndarray,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import core.pipeline
+
+    threads: list[str] = []
+    real = core.pipeline.upscale_background
+
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(core.pipeline, "upscale_background", recorded)
+    result = FacePipeline(RestoreSettings(scale=2, model=str(tiny_model))).restore(_loaded(astronaut))
+    assert len(threads) == 1 and threads[0] != threading.current_thread().name
+    assert threads[0].startswith("facesr-background")
+    assert result.restored_count == 1 and result.background.shape == (1024, 1024, 3)
+    # the same Lanczos enlargement as on the calling thread, with the faces pasted on a copy of it
+    assert np.array_equal(result.background, real(astronaut, 2))
+
+
 def test_gray_photo_gets_gray_faces(tiny_model: Path, astronaut: np.ndarray) -> None:
     gray = np.repeat(astronaut.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
     result = FacePipeline(RestoreSettings(scale=2, model=str(tiny_model))).restore(_loaded(gray, gray=True))
