@@ -445,7 +445,10 @@ class RestoreTab(QWidget):
 
     def _inference_option_changed(self) -> None:
         stored.save_restore_settings(self.options.settings())
-        if self.restoration is not None or (self.runner.busy and self._job_kind != "warm"):
+        # a photo opened here whose restore failed is restored again too: the new options may fix it
+        opened_here = self._decoded is not None and 0 <= self.current < len(self.sources) and \
+            self._decoded[0] is self.sources[self.current]
+        if self.restoration is not None or opened_here or (self.runner.busy and self._job_kind != "warm"):
             self.restore_current()
         elif self.current < 0:
             self.warm_up()  # nothing open yet: have the newly chosen model ready

@@ -182,6 +182,24 @@ def test_opening_several_photos_of_which_the_first_is_unreadable_shows_the_next(
     assert tab.default_target() == photo.with_name("astronaut_restored.png")
 
 
+def test_a_photo_whose_restore_failed_is_restored_again_when_an_option_changes(qtbot, tab: RestoreTab, photo: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.errors import FaceSRError
+
+    def too_large(*args, **kwargs):
+        raise FaceSRError(photo, "the result would be too large for the free memory")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("core.session.restore", too_large)
+        tab.open_files([photo])
+        qtbot.waitUntil(lambda: tab._error_box is not None and tab._error_box.isVisible(), timeout=WAIT_MS)
+    tab._error_box.close()
+    assert tab.restoration is None and tab.compare.canvas.photo_only and not tab.save_action.isEnabled()
+    tab.options.scale_combo.setCurrentIndex(tab.options.scale_combo.findData(1))  # what the user tries next
+    qtbot.waitUntil(lambda: tab.restoration is not None and not tab.is_busy(), timeout=WAIT_MS)
+    assert tab.restoration.name == "astronaut.png" and tab.restoration.result.scale == 1
+
+
 def test_a_new_photo_shows_at_once_and_progress_counts_its_faces(qtbot, tab: RestoreTab, photo: Path,
                                                                  tmp_path: Path, astronaut: np.ndarray,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
