@@ -6,6 +6,11 @@ only touched inside jobs (the worker runs one at a time), never from the UI thre
 selection re-composite in a second WorkerThread, the composer (core.pipeline.compose through
 Restoration.composite, then the display pyramid), so a slider drag never waits behind a restore; the
 model does not run again.
+
+Opening is a job of its own: a photo is decoded first and only then replaces the shown one (shown at
+once as the "before" image, then restored), so a file that cannot be read leaves the shown photo, its
+result and its save target untouched. While no photo is open, a "warm" job loads the chosen model and
+runs each stage once, so the first photo is as quick as the next; it counts as no work in progress.
 """
 
 from __future__ import annotations
