@@ -1,12 +1,14 @@
 """`python main.py bench`: where the time and memory of restoring photos go.
 
 Measures, for a folder of photos (or photos generated here from scikit-image's public-domain
-astronaut): the time per stage of one photo (decode, detect, align, restore, background, paste,
-encode), the generator's faces/s at batch 1 and 8, photos/s of a whole batch end to end (sequential
-and with decode/encode overlapped), how much the non-network stages add to the network time, and the
-peak resident memory. ``compare="gfpgan"`` runs the same photos through a randomly initialised
-GFPGAN v1.4 network (its speed does not depend on its weights) and reports the ratios. On a GPU the
-generator is also timed in float16 and bfloat16.
+astronaut, of two kinds: ``small`` 0.5-3 Mpx, ``real`` 1.2-12 Mpx as from a phone or a camera): the
+time per stage of one photo (decode, detect, align, restore, background, paste, encode), the
+generator's faces/s at batch 1 and at the largest batch the free memory allows (up to 8), photos/s
+of a whole batch end to end (sequential and with decode/encode overlapped), how much the non-network
+stages add to the network time, and the peak resident memory, per model and overall.
+``compare="gfpgan"`` (or codeformer, restoreformer) runs the same photos through a randomly
+initialised network of that architecture (its speed does not depend on its weights) and reports the
+ratios. On a GPU the generator is also timed in float16 and bfloat16.
 
 Timings are medians over repeats after a warm-up run; on a loaded machine they are inflated and noisy,
 so compare figures only from one run of this command.
@@ -21,6 +23,7 @@ import platform
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,7 +40,7 @@ from core.errors import FaceSRError, ModelError
 from core.io import scan_images, write_image
 from core.models.loading import default_model_path
 from core.pipeline import FacePipeline
-from core.restorer import Restorer, choose_device
+from core.restorer import Restorer, batch_for_memory, choose_device
 
 log = logging.getLogger(__name__)
 
@@ -45,45 +48,55 @@ STAGES = ("decode", "detect", "align", "restore", "background", "paste", "encode
 NETWORK_STAGES = ("detect", "restore")
 # Generated photos: (width, height, astronaut tiles) -- a phone snapshot, a scan, a group photo.
 SYNTHETIC_SIZES = ((800, 600, 1), (1600, 1200, 2), (2000, 1500, 3))
+# ... and at the sizes of real photos, 1.2, 4 and 12 Mpx, with faces of 110-170 px (a face takes about a
+# fifth of its tile): what phones and cameras give, where decoding, enlarging and encoding weigh most
+REAL_SIZES = ((1280, 960, 2), (2448, 1632, 3), (4000, 3000, 5))
+PHOTO_KINDS = {"small": SYNTHETIC_SIZES, "real": REAL_SIZES}
+COMPARE_MODELS = ("gfpgan", "codeformer", "restoreformer")  # the catalogue's 512-px face architectures
 # The shape of the shipped default generators (weights/MODEL_CARD.md), used with random weights
 # when no default model is installed: the speed of a network does not depend on its weights.
 DEFAULT_RCAN_ARGS = dict(scale=1, unshuffle=4, num_groups=4, num_blocks=4, channels=64, reduction=16,
                          image_residual=True)
 DEFAULT_INPUT_SIZE = 256
-GENERATOR_BATCHES = (1, 8)
+LARGEST_BATCH = 8  # the generator's second rate: at this batch, or the largest that fits in memory
+MEMORY_SAMPLE_S = 0.02  # how often the resident memory is read while a model is measured
 
 
 @dataclass(frozen=True)
 class BenchSettings:
     photos: Path | None = None  # None: generate SYNTHETIC_SIZES photos
-    count: int = 3  # generated photos (cycling through SYNTHETIC_SIZES)
+    count: int = 3  # generated photos (cycling through the sizes of their kind)
+    kind: str = "small"  # generated photos: "small" (SYNTHETIC_SIZES) or "real" (REAL_SIZES)
     model: str | None = None  # None: the default model, else a random one of its shape
     scale: int = 2
     repeats: int = 3
     device: str = "auto"
-    compare: str | None = None  # "gfpgan"
+    compare: str | None = None  # "gfpgan", "codeformer" or "restoreformer"
     io_threads: int = 2
 
     def __post_init__(self) -> None:
         if self.count < 1 or self.repeats < 1:
             raise ValueError(f"count and repeats must be at least 1, got {self.count} and {self.repeats}")
-        if self.compare not in (None, "gfpgan"):
-            raise ValueError(f"--compare takes only 'gfpgan', got {self.compare!r}")
+        if self.compare not in (None, *COMPARE_MODELS):
+            raise ValueError(f"--compare takes one of {', '.join(COMPARE_MODELS)}, got {self.compare!r}")
+        if self.kind not in PHOTO_KINDS:
+            raise ValueError(f"--kind takes one of {', '.join(PHOTO_KINDS)}, got {self.kind!r}")
         if self.io_threads < 0:
             raise ValueError(f"io threads must be >= 0, got {self.io_threads}")
 
 
 # ---------------------------------------------------------------------------------------------- inputs
 
-def synthetic_photos(folder: Path, count: int) -> list[Path]:
-    """``count`` JPEG photos of several sizes, each holding 1-3 astronaut faces at different scales."""
+def synthetic_photos(folder: Path, count: int, kind: str = "small") -> list[Path]:
+    """``count`` JPEG photos of the sizes of ``kind``, each holding astronaut faces at different scales."""
     from skimage import data
 
     astronaut = data.astronaut()
     rng = np.random.default_rng(7)
+    sizes = PHOTO_KINDS[kind]
     paths = []
     for index in range(count):
-        width, height, tiles = SYNTHETIC_SIZES[index % len(SYNTHETIC_SIZES)]
+        width, height, tiles = sizes[index % len(sizes)]
         canvas = _background(width, height, rng)
         tile = min(width // tiles, height) - 8
         for slot in range(tiles):
@@ -118,11 +131,26 @@ def random_rcan(folder: Path) -> Path:
 
 def random_gfpgan(folder: Path) -> Path:
     """A randomly initialised GFPGAN v1.4 (the clean architecture), loaded through spandrel like a real one."""
-    from spandrel.architectures.GFPGAN.__arch.gfpganv1_clean_arch import GFPGANv1Clean
+    return random_face_model("gfpgan", folder)
 
+
+def random_face_model(name: str, folder: Path) -> Path:
+    """A randomly initialised network of a catalogue face architecture at its real size (``COMPARE_MODELS``),
+    saved as the .pth that spandrel detects, so that it loads through the engine's path like a real one."""
     torch.manual_seed(0)
-    path = folder / "gfpgan-random.pth"
-    torch.save(GFPGANv1Clean().state_dict(), path)
+    if name == "gfpgan":
+        from spandrel.architectures.GFPGAN.__arch.gfpganv1_clean_arch import GFPGANv1Clean
+        module: torch.nn.Module = GFPGANv1Clean()
+    elif name == "codeformer":
+        from spandrel_extra_arches.architectures.CodeFormer.__arch.codeformer import CodeFormer
+        module = CodeFormer()
+    elif name == "restoreformer":
+        from spandrel.architectures.RestoreFormer.__arch.restoreformer_arch import RestoreFormer
+        module = RestoreFormer()
+    else:
+        raise ValueError(f"no random {name!r}: one of {', '.join(COMPARE_MODELS)}")
+    path = folder / f"{name}-random.pth"
+    torch.save(module.state_dict(), path)
     return path
 
 
@@ -149,6 +177,34 @@ def peak_rss_mb() -> float:
         return getattr(info, "peak_wset", info.rss) / 2**20
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+
+
+class PeakMemory:
+    """The largest resident memory of this process while the ``with`` block runs, sampled in a thread
+    (ru_maxrss only ever grows, so it cannot tell one model's peak from an earlier one's)."""
+
+    def __init__(self, interval: float = MEMORY_SAMPLE_S) -> None:
+        self.interval = interval
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="facesr-bench-memory", daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        import psutil
+
+        process = psutil.Process()
+        while True:
+            self.peak_mb = max(self.peak_mb, process.memory_info().rss / 2**20)
+            if self._stop.wait(self.interval):
+                return
 
 
 def stage_times(pipeline: FacePipeline, photos: Sequence[Path], out_dir: Path, repeats: int) -> dict[str, Any]:
@@ -264,19 +320,23 @@ def bench_model(model: str, photos: Sequence[Path], settings: BenchSettings, wor
     restore = RestoreSettings(scale=settings.scale, model=model, device=settings.device)
     pipeline = FacePipeline(restore)
     info = pipeline.restorer.info
-    progress(f"{info.name}: stage times")
-    stages = stage_times(pipeline, photos, work / "stages", settings.repeats)
-    progress(f"{info.name}: generator faces/s")
-    rates = {f"batch{n}": generator_rate(pipeline.restorer, n, settings.repeats) for n in GENERATOR_BATCHES}
-    progress(f"{info.name}: batch runs with 0 and {settings.io_threads} I/O threads")
-    batches = batch_rates(pipeline, photos, work / info.name, tuple(dict.fromkeys((0, settings.io_threads))),
-                          settings.repeats)
+    with PeakMemory() as memory:
+        progress(f"{info.name}: stage times")
+        stages = stage_times(pipeline, photos, work / "stages", settings.repeats)
+        largest = batch_for_memory(info, LARGEST_BATCH)  # GFPGAN at batch 8 took 6.7 GB
+        progress(f"{info.name}: generator faces/s at batch 1 and {largest}")
+        rates = {name: generator_rate(pipeline.restorer, n, settings.repeats)
+                 for name, n in (("batch1", 1), ("largest", largest))}
+        progress(f"{info.name}: batch runs with 0 and {settings.io_threads} I/O threads")
+        batches = batch_rates(pipeline, photos, work / info.name, tuple(dict.fromkeys((0, settings.io_threads))),
+                              settings.repeats)
     network = sum(stages["mean"][stage] for stage in NETWORK_STAGES)
     return {
         "model": info.name, "arch": info.arch, "parameters_m": info.parameters / 1e6,
         "input_size": info.input_size, "device": str(pipeline.restorer.device),
         "dtype": str(pipeline.restorer.dtype).removeprefix("torch."),
-        "stages": stages, "generator_faces_per_s": rates, "batch": batches,
+        "stages": stages, "generator_faces_per_s": rates, "generator_largest_batch": largest, "batch": batches,
+        "peak_rss_mb": memory.peak_mb,
         "network_s_per_photo": network,
         # wall time of the overlapped batch over the time its networks (detect, restore) took in that
         # same run, minus 1: 0.25 = the non-network work adds 25 % (the goal)
@@ -289,7 +349,8 @@ def run_bench(settings: BenchSettings, progress: Callable[[str], None] = lambda 
     with tempfile.TemporaryDirectory(prefix="facesr-bench-") as folder:
         work = Path(folder)
         if settings.photos is None:
-            photos, source = synthetic_photos(work / "photos", settings.count), "generated"
+            photos = synthetic_photos(work / "photos", settings.count, settings.kind)
+            source = f"generated, {settings.kind} ({_megapixels(settings.kind, settings.count)} Mpx)"
         else:
             photos, source = scan_images(settings.photos), str(settings.photos)
             if not photos:
@@ -302,10 +363,16 @@ def run_bench(settings: BenchSettings, progress: Callable[[str], None] = lambda 
             "machine": _machine(),
             "models": [bench_model(model, photos, settings, work, progress)],
         }
-        if settings.compare == "gfpgan":
-            report["models"].append(bench_model(str(random_gfpgan(work)), photos, settings, work, progress))
+        if settings.compare is not None:
+            compared = random_face_model(settings.compare, work)
+            report["models"].append(bench_model(str(compared), photos, settings, work, progress))
     report["peak_rss_mb"] = peak_rss_mb()
     return report
+
+
+def _megapixels(kind: str, count: int) -> str:
+    sizes = [width * height / 1e6 for width, height, _ in PHOTO_KINDS[kind][:count]]
+    return f"{min(sizes):.1f}-{max(sizes):.1f}" if len(sizes) > 1 else f"{sizes[0]:.1f}"
 
 
 def _machine() -> dict[str, Any]:
@@ -328,14 +395,17 @@ def format_table(report: dict[str, Any]) -> str:
     rows: list[tuple[str, list[float | None], str]] = []
     for stage in STAGES:
         rows.append((f"{stage} (ms/photo)", [m["stages"]["mean"][stage] * 1000 for m in models], "time"))
-    for name in (f"batch{n}" for n in GENERATOR_BATCHES):
-        rows.append((f"generator {name} (faces/s)", [m["generator_faces_per_s"][name] for m in models], "rate"))
+    rows.append(("generator batch1 (faces/s)", [m["generator_faces_per_s"]["batch1"] for m in models], "rate"))
+    largest = "/".join(dict.fromkeys(str(m["generator_largest_batch"]) for m in models))
+    rows.append((f"generator batch{largest} (faces/s)", [m["generator_faces_per_s"]["largest"] for m in models],
+                 "rate"))
     for key in models[0]["batch"]:
         rows.append((f"batch, {key.replace('_', ' ')} (photos/s)", [m["batch"][key]["photos_per_s"] for m in models],
                      "rate"))
     for key in models[0]["batch"]:
         rows.append((f"non-network overhead, {key.replace('_', ' ')} (%)",
                      [_percent(m["batch"][key]["non_network_overhead"]) for m in models], "none"))
+    rows.append(("peak resident memory (MiB)", [m["peak_rss_mb"] for m in models], "none"))
     for precision in models[0]["precision"]:
         rows.append((f"{precision} batch8 (faces/s)",
                      [m["precision"].get(precision, {}).get("faces_per_s_batch8") for m in models], "rate"))

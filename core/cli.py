@@ -103,12 +103,15 @@ def _add_bench(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("bench", help="time every stage, the generator and whole batches; peak memory")
     p.add_argument("--photos", type=Path, help="folder of photos (default: generate photos with faces)")
     p.add_argument("--count", type=int, default=3, help="how many photos to generate")
+    p.add_argument("--kind", choices=("small", "real"), default="small",
+                   help="generated photos: small (0.5-3 Mpx) or real (1.2-12 Mpx, as from a phone or a camera)")
     p.add_argument("--model", help="face model name or file (default: the default model, else a random "
                    "one of its shape)")
     p.add_argument("-s", "--scale", type=int, default=2, choices=SCALES)
     p.add_argument("--repeats", type=int, default=3, help="timed repeats after a warm-up (medians are shown)")
     p.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICES)} or cuda:N")
-    p.add_argument("--compare", choices=("gfpgan",), help="also run a random-weight GFPGAN v1.4 on the same photos")
+    p.add_argument("--compare", choices=("gfpgan", "codeformer", "restoreformer"),
+                   help="also run a random-weight network of this 512-px face architecture on the same photos")
     p.add_argument("--io-threads", type=int, default=2, help="decode/encode threads of the overlapped batch")
     p.add_argument("--json", type=Path, default=Path("bench.json"), help="where to write the figures")
     p.set_defaults(func=run_bench)
@@ -184,8 +187,8 @@ def run_bench(args: argparse.Namespace) -> int:
     from core.bench import BenchSettings, format_table, run_bench as bench, write_report
 
     try:
-        settings = BenchSettings(photos=args.photos, count=args.count, model=args.model, scale=args.scale,
-                                 repeats=args.repeats, device=args.device, compare=args.compare,
+        settings = BenchSettings(photos=args.photos, count=args.count, kind=args.kind, model=args.model,
+                                 scale=args.scale, repeats=args.repeats, device=args.device, compare=args.compare,
                                  io_threads=args.io_threads)
     except ValueError as error:
         raise FaceSRError(None, str(error)) from error

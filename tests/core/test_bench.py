@@ -20,11 +20,13 @@ def test_bench_prints_a_table_and_writes_every_figure(tmp_path: Path, tiny_model
                  "--json", str(report_path)])
     assert code == 0
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    assert report["photos"] == {"source": "generated", "count": 1}
+    assert report["photos"] == {"source": "generated, small (0.5 Mpx)", "count": 1}
     (model,) = report["models"]
     assert set(model["stages"]["mean"]) == set(bench.STAGES)
     assert model["stages"]["mean"]["restore"] > 0 and model["stages"]["faces_per_photo"] == 1
-    assert set(model["generator_faces_per_s"]) == {"batch1", "batch8"}
+    assert set(model["generator_faces_per_s"]) == {"batch1", "largest"}
+    assert 1 <= model["generator_largest_batch"] <= bench.LARGEST_BATCH
+    assert 50 < model["peak_rss_mb"] <= report["peak_rss_mb"] + 1  # sampled while this model ran
     assert all(rate > 0 for rate in model["generator_faces_per_s"].values())
     assert set(model["batch"]) == {"io_threads_0", "io_threads_2"}
     assert all(run["photos"] == 1 and run["photos_per_s"] > 0 for run in model["batch"].values())
@@ -32,8 +34,9 @@ def test_bench_prints_a_table_and_writes_every_figure(tmp_path: Path, tiny_model
     assert model["precision"] == {}  # no GPU: no half-precision figures
     assert report["peak_rss_mb"] > 50
     table = capsys.readouterr().out
-    for label in ("decode (ms/photo)", "generator batch8 (faces/s)", "batch, io threads 2 (photos/s)",
-                  "non-network overhead", "peak resident memory"):
+    for label in ("decode (ms/photo)", f"generator batch{model['generator_largest_batch']} (faces/s)",
+                  "batch, io threads 2 (photos/s)", "non-network overhead", "peak resident memory (MiB)",
+                  "peak resident memory:"):
         assert label in table
 
 
@@ -52,6 +55,40 @@ def test_generated_photos_hold_faces_of_several_sizes(tmp_path: Path) -> None:
     assert faces == [tiles for _, _, tiles in bench.SYNTHETIC_SIZES]
 
 
+def test_real_size_photos_are_1_to_12_megapixels_with_faces_a_model_input_takes(tmp_path: Path) -> None:
+    from core.config import DetectSettings
+    from core.detect import create_detector, select_faces
+
+    photos = bench.synthetic_photos(tmp_path, 3, "real")
+    detector = create_detector(DetectSettings())
+    for photo, (width, height, tiles) in zip(photos, bench.REAL_SIZES, strict=True):
+        rgb = read_image(photo).rgb
+        assert rgb.shape[:2] == (height, width) and 1e6 <= width * height <= 12e6
+        faces = select_faces(detector.detect(rgb), DetectSettings(), rgb.shape[:2])
+        assert len(faces) == tiles
+        assert all(60 <= max(face.width, face.height) <= bench.DEFAULT_INPUT_SIZE for face in faces)
+
+
+def test_peak_memory_sees_an_allocation_made_and_freed_inside_the_block() -> None:
+    import numpy as np
+
+    with bench.PeakMemory(interval=0.005) as before:
+        pass
+    with bench.PeakMemory(interval=0.005) as memory:
+        block = np.ones(300 * 2**20, np.uint8)  # 300 MiB, touched
+        import time
+        time.sleep(0.05)
+        del block
+    assert memory.peak_mb > before.peak_mb + 250
+
+
+def test_bench_settings_refuse_unknown_kinds_and_comparisons() -> None:
+    with pytest.raises(ValueError, match="--kind"):
+        bench.BenchSettings(kind="huge")
+    with pytest.raises(ValueError, match="--compare"):
+        bench.BenchSettings(compare="esrgan")
+
+
 def test_without_a_default_model_a_random_one_of_its_shape_is_timed_and_said_so(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("core.models.loading.shipped_weights_dir", lambda: tmp_path / "no-weights")
@@ -62,9 +99,12 @@ def test_without_a_default_model_a_random_one_of_its_shape_is_timed_and_said_so(
     assert 1.5e6 < info.parameters < 2e6  # 4 groups x 4 blocks x 64 channels
 
 
-def test_the_gfpgan_comparison_model_loads_as_a_gfpgan_face_model(tmp_path: Path) -> None:
-    info = load_model(bench.random_gfpgan(tmp_path)).info
-    assert (info.arch, info.kind, info.input_size) == ("GFPGAN", "face", 512)
+@pytest.mark.slow
+@pytest.mark.parametrize("name, arch", [("gfpgan", "GFPGAN"), ("codeformer", "CodeFormer"),
+                                        ("restoreformer", "RestoreFormer")])
+def test_the_comparison_models_load_as_512_px_face_models(tmp_path: Path, name: str, arch: str) -> None:
+    info = load_model(bench.random_face_model(name, tmp_path)).info
+    assert (info.arch, info.kind, info.input_size) == (arch, "face", 512)
 
 
 def test_the_ratio_column_says_how_many_times_faster_the_first_model_is() -> None:
