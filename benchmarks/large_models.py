@@ -35,8 +35,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.bench import COMPARE_MODELS, random_face_model  # noqa: E402
-from core.models.loading import LoadedModel, _signed_face_forward, load_model  # noqa: E402
+from core.bench import COMPARE_MODELS, random_face_model
+from core.models.loading import LoadedModel, _signed_face_forward, load_model
 
 Runner = Callable[[torch.Tensor], torch.Tensor]
 SPEEDUP_TO_KEEP = 1.3

@@ -69,6 +69,19 @@ def test_real_size_photos_are_1_to_12_megapixels_with_faces_a_model_input_takes(
         assert all(60 <= max(face.width, face.height) <= bench.DEFAULT_INPUT_SIZE for face in faces)
 
 
+def test_network_alone_times_detection_and_every_face_it_restores(tiny_model: Path, astronaut,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.config import RestoreSettings
+    from core.pipeline import FacePipeline
+
+    pipeline = FacePipeline(RestoreSettings(model=str(tiny_model), device="cpu"))
+    faces: list[int] = []
+    real = pipeline.restorer.restore_faces
+    monkeypatch.setattr(pipeline.restorer, "restore_faces", lambda batch: faces.append(len(batch)) or real(batch))
+    assert bench.network_alone(pipeline, [astronaut, astronaut]) > 0
+    assert faces == [1, 1]
+
+
 def test_peak_memory_sees_an_allocation_made_and_freed_inside_the_block() -> None:
     import numpy as np
 
