@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 # Faces per forward pass, measured per device (benchmarks/large_models.py, `main.py bench`): on a 2-core
 # CPU the default model runs 11.5 faces/s at batch 1 and 9.5 at batch 8, GFPGAN the same at 1 and 2, so
-# the CPU takes one face at a time (which also answers Cancel soonest). Both are further bounded by
-# memory (core.memory.face_batch_limit): GFPGAN at batch 8 peaked at 6.7 GB.
+# the CPU takes one face at a time (which also answers Cancel soonest). A CPU batch is further bounded by
+# the free memory (core.memory.face_batch_limit; GFPGAN at batch 8 peaked at 6.7 GB); a GPU batch halves
+# when the GPU runs out of memory (the GPU paths are as they were: no GPU was at hand to measure them).
 CPU_MAX_BATCH = 1
 GPU_MAX_BATCH = 16
 
