@@ -118,6 +118,8 @@ def real_face(size: int) -> torch.Tensor:
     if not files:
         return torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(0))
     bgr = cv2.imread(str(files[0]), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise SystemExit(f"{files[0]}: OpenCV cannot read this face")
     rgb = cv2.resize(bgr, (size, size), interpolation=cv2.INTER_CUBIC)[:, :, ::-1]
     return torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1)[None].float() / 255
 
