@@ -36,7 +36,7 @@ from gui.worker import Job, WorkerThread
 
 COLUMNS = 6
 CATALOGUE_COLUMNS = 6  # name, for, size, licence, progress, Download/Cancel
-PROGRESS_COLUMN, BUTTON_COLUMN = 4, 5
+PURPOSE_COLUMN, LICENCE_COLUMN, PROGRESS_COLUMN, BUTTON_COLUMN = 1, 3, 4, 5
 
 
 def value_text(value: object) -> str:
@@ -94,7 +94,7 @@ class ModelsDialog(QDialog):
             str(user_models_dir()))))
         self.table.itemSelectionChanged.connect(self._show_details)
         self._build_catalogue(layout)
-        self.resize(900, 720)
+        self.resize(1000, 720)
         self.retranslate()
         self.refresh()
 
@@ -222,8 +222,16 @@ class ModelsDialog(QDialog):
         self.catalogue.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.catalogue.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.catalogue.verticalHeader().setVisible(False)
-        self.catalogue.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.catalogue.horizontalHeader().setSectionResizeMode(PROGRESS_COLUMN, QHeaderView.ResizeMode.Stretch)
+        # The long texts (purpose, licence) wrap in the room left, so the progress bar and the Download
+        # button stay in view without scrolling sideways.
+        header = self.catalogue.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for column in (PURPOSE_COLUMN, LICENCE_COLUMN):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(PROGRESS_COLUMN, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(PROGRESS_COLUMN, 150)
+        self.catalogue.setWordWrap(True)
+        self.catalogue.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.download_label = QLabel()
         self.download_label.setWordWrap(True)
         self.catalogue_box = QGroupBox()
