@@ -8,7 +8,7 @@ depend on its weights), saved as a .pth and loaded through the engine's spandrel
 
 Variants, interleaved round by round (A B C A B C ...) so that a load that comes and goes on the machine
 slows them alike; the median and the spread (min..max) of the rounds are reported:
-  float32            what core/restorer.py does on the CPU (the baseline)
+  float32            plain NCHW float32 (the baseline; core/restorer.py adds NHWC where CPU_CHANNELS_LAST says)
   channels_last      the module and the input in NHWC
   bf16 autocast      torch.autocast("cpu", bfloat16): oneDNN's bf16 kernels where the CPU has them
   1 thread           torch.set_num_threads(1) instead of all cores
@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.bench import COMPARE_MODELS, random_face_model
 from core.models.loading import LoadedModel, _signed_face_forward, load_model
+from core.restorer import to_channels_last
 
 Runner = Callable[[torch.Tensor], torch.Tensor]
 SPEEDUP_TO_KEEP = 1.3
@@ -53,10 +54,7 @@ def variants(loaded: LoadedModel, threads: int) -> dict[str, Runner]:
             return loaded.forward(batch, FIDELITY).float().clamp(0, 1)
 
     # a copy whose 4-d weights are NHWC (GFPGAN's modulated convolutions hold 5-d weights, which stay)
-    clone = copy.deepcopy(module)
-    for parameter in clone.parameters():
-        if parameter.dim() == 4:
-            parameter.data = parameter.data.contiguous(memory_format=torch.channels_last)
+    clone = to_channels_last(copy.deepcopy(module))
     nhwc_forward = _signed_face_forward(clone, loaded.info.supports_fidelity)
 
     def channels_last(batch: torch.Tensor) -> torch.Tensor:

@@ -23,6 +23,12 @@ log = logging.getLogger(__name__)
 # when the GPU runs out of memory (the GPU paths are as they were: no GPU was at hand to measure them).
 CPU_MAX_BATCH = 1
 GPU_MAX_BATCH = 16
+# NHWC memory layout: on a GPU for every architecture that runs in it (GFPGAN's StyleGAN decoder flattens
+# features with .view(), which NHWC breaks, found on the CPU); on the CPU only where it was measured at least
+# 1.3x faster with outputs within 1/255 (benchmarks/large_models.py: RestoreFormer 1.43x, 0.02/255;
+# CodeFormer 1.15x, not kept; the default RCAN was not faster, benchmarks/cpu_inference.py).
+NCHW_ONLY = frozenset({"GFPGAN"})
+CPU_CHANNELS_LAST = frozenset({"RestoreFormer"})
 
 
 def choose_device(requested: str = "auto") -> torch.device:
@@ -45,6 +51,22 @@ def choose_dtype(info: ModelInfo, device: torch.device) -> torch.dtype:
     return torch.float32
 
 
+def uses_channels_last(info: ModelInfo, device: torch.device) -> bool:
+    """Whether ``info``'s network runs in NHWC on ``device`` (see NCHW_ONLY and CPU_CHANNELS_LAST)."""
+    if device.type == "cuda":
+        return info.arch not in NCHW_ONLY
+    return info.arch in CPU_CHANNELS_LAST
+
+
+def to_channels_last(module: torch.nn.Module) -> torch.nn.Module:
+    """``module`` with its 4-d weights in NHWC; others (GFPGAN's 5-d modulated weights) as they are, where
+    ``module.to(memory_format=...)`` would raise."""
+    for parameter in module.parameters():
+        if parameter.dim() == 4:
+            parameter.data = parameter.data.contiguous(memory_format=torch.channels_last)
+    return module
+
+
 def batch_for_memory(info: ModelInfo, largest: int, free: int | None = None) -> int:
     """At most ``largest`` faces per pass, fewer where their working memory would not fit in the RAM
     that is free (``free``, or measured now)."""
@@ -64,8 +86,9 @@ class Restorer:
         self.fidelity = fidelity
         self.max_batch = GPU_MAX_BATCH if self.device.type == "cuda" else batch_for_memory(model.info, CPU_MAX_BATCH)
         module = model.module.to(self.device, self.dtype).eval()
-        if self.device.type == "cuda":
-            module.to(memory_format=torch.channels_last)
+        self.channels_last = uses_channels_last(model.info, self.device)
+        if self.channels_last:
+            to_channels_last(module)
         log.info("model %s on %s (%s)", model.info.name, self.device, str(self.dtype).removeprefix("torch."))
 
     @property
@@ -76,7 +99,7 @@ class Restorer:
         """One forward pass: NCHW float [0, 1] on any device in, NCHW float [0, 1] on the CPU out."""
         with torch.inference_mode():
             batch = batch.to(self.device, self.dtype)
-            if self.device.type == "cuda":
+            if self.channels_last:
                 batch = batch.contiguous(memory_format=torch.channels_last)
             return self.model.forward(batch, self.fidelity).float().clamp_(0, 1).cpu()
 

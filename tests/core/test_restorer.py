@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +11,9 @@ import torch
 
 from core.errors import FaceSRError
 from core.models.loading import load_model
-from core.progress import CancelToken, Cancelled
 from core.memory import FACE_BYTES_PER_INPUT_PIXEL, face_batch_limit
-from core.restorer import Restorer, batch_for_memory
+from core.progress import CancelToken, Cancelled
+from core.restorer import Restorer, batch_for_memory, to_channels_last, uses_channels_last
 from tests.conftest import make_model_file
 
 
@@ -73,6 +74,38 @@ def test_the_cpu_restores_one_face_per_pass(identity_model: Path, monkeypatch) -
     faces = [np.full((256, 256, 3), value, dtype=np.uint8) for value in (10, 120, 240)]
     assert [int(face.mean()) for face in restorer.restore_faces(faces)] == [10, 120, 240]
     assert sizes == [1, 1, 1]
+
+
+def test_channels_last_where_it_runs_and_was_measured_faster(identity_model: Path) -> None:
+    info = load_model(identity_model).info
+    cpu, gpu = torch.device("cpu"), torch.device("cuda")
+    assert not uses_channels_last(dataclasses.replace(info, arch="GFPGAN"), gpu)  # its .view() breaks in NHWC
+    assert uses_channels_last(dataclasses.replace(info, arch="CodeFormer"), gpu)
+    assert uses_channels_last(dataclasses.replace(info, arch="RestoreFormer"), cpu)
+    assert not uses_channels_last(dataclasses.replace(info, arch="GFPGAN"), cpu)
+    assert not uses_channels_last(info, cpu)  # the default architecture was not faster in NHWC on the CPU
+
+
+def test_a_channels_last_model_restores_as_the_plain_one(tiny_model: Path, monkeypatch) -> None:
+    faces = [np.random.default_rng(1).integers(0, 256, (256, 256, 3), dtype=np.uint8)]
+    plain = Restorer(load_model(tiny_model), device="cpu")
+    monkeypatch.setattr("core.restorer.CPU_CHANNELS_LAST", frozenset({plain.info.arch}))
+    nhwc = Restorer(load_model(tiny_model), device="cpu")
+    weights = [p for p in nhwc.model.module.parameters() if p.dim() == 4]
+    assert nhwc.channels_last and not plain.channels_last and weights
+    assert all(p.is_contiguous(memory_format=torch.channels_last) for p in weights)
+    assert any(not p.is_contiguous() for p in weights)  # the layout really changed
+    difference = np.abs(plain.restore_faces(faces)[0].astype(int) - nhwc.restore_faces(faces)[0].astype(int))
+    assert difference.max() <= 1
+
+
+def test_weights_of_five_dimensions_stay_as_they_are() -> None:
+    module = torch.nn.Module()
+    module.conv = torch.nn.Conv2d(3, 8, 3)
+    module.modulated = torch.nn.Parameter(torch.rand(1, 8, 3, 3, 3))  # GFPGAN's shape of weight
+    to_channels_last(module)
+    assert module.conv.weight.is_contiguous(memory_format=torch.channels_last)
+    assert module.modulated.dim() == 5 and module.modulated.is_contiguous()
 
 
 def test_cancel_stops_between_chunks(tiny_model: Path) -> None:
