@@ -17,6 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from core.errors import ModelError, TrainingError, brief
+from core.models.vetting import check_file
 from core.paths import shipped_weights_dir, user_models_dir
 from core.training.config import LossConfig
 
@@ -126,6 +127,7 @@ def _load_vgg_state(path: Path) -> dict[str, torch.Tensor]:
 
             state = load_file(str(path))
         else:
+            check_file(path)  # TorchScript and zip bombs are refused before anything is unpickled
             state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # any failure here means the same thing to the user
         raise TrainingError(path, f"not a readable VGG19 weights file ({brief(error)})") from error

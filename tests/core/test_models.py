@@ -415,6 +415,8 @@ def test_other_doors_refuse_the_same_files(endless_torchscript: bytes, no_code_l
     from core.models.loading import install_model
     from core.paths import user_models_dir
     from core.training import checkpoint
+    from core.training.config import LossConfig
+    from core.training.losses import GeneratorLoss
 
     script = tmp_path / "endless.pth"
     script.write_bytes(endless_torchscript)
@@ -427,6 +429,8 @@ def test_other_doors_refuse_the_same_files(endless_torchscript: bytes, no_code_l
         checkpoint.load_state(_deflated_torch_zip(tmp_path / "state.pt", inflated_bytes=64 << 20))
     with pytest.raises(TrainingError, match="larger than the weights"):
         checkpoint.load_init(_metadata_bomb(tmp_path / "bomb.safetensors", "srresnet", channels=2000))
+    with pytest.raises(TrainingError, match="TorchScript"):  # --vgg-weights FILE
+        GeneratorLoss(LossConfig(perceptual_weight=1.0, vgg_weights=str(script)))
     assert no_code_loading == [] and set(build_spy) <= {"meta"}
 
 
