@@ -1,6 +1,6 @@
 """Contact sheets for judging models by eye: one row per photo, columns input | model A | model B ...
 
-    python benchmarks/contact_sheets.py PHOTOS_DIR OUT_DIR --model facesr-faithful --model facesr-sharp \
+    python benchmarks/contact_sheets.py PHOTOS_DIR OUT_DIR --model facesr-faithful --model runs/NAME/latest_g_ema.safetensors \
         [--aligned] [--scale 2] [--height 384]
 
 Whole photos: every face is detected and restored, and each row shows the photo's largest face region

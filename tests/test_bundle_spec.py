@@ -111,7 +111,7 @@ def test_spec_ships_the_default_weights_and_their_card(monkeypatch: pytest.Monke
     datas = run_spec(monkeypatch, tmp_path, without_weights=False).analysis["datas"]
     shipped = {Path(source).name for source, dest in datas if dest == "weights"}
     assert "MODEL_CARD.md" in shipped
-    assert shipped & {"facesr-sharp.safetensors", "facesr-faithful.safetensors"}
+    assert "facesr-faithful.safetensors" in shipped
 
 
 def test_spec_refuses_to_build_without_weights_or_sources(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -143,14 +143,14 @@ def test_facexlib_stub_lets_retinaface_import_without_numba(monkeypatch: pytest.
 def test_self_test_entry_point_passes_with_a_tiny_default_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     """`main.py --self-test` as the bundle-test runs it, with a tiny model as the default."""
-    make_model_file(tmp_path / "user-models" / "facesr-sharp.safetensors")  # the isolated user folder (conftest)
+    make_model_file(tmp_path / "user-models" / "facesr-faithful.safetensors")  # the isolated user folder (conftest)
     monkeypatch.setattr("core.models.loading.shipped_weights_dir", lambda: tmp_path / "no-shipped-weights")
     code = main.main(["--self-test", "--device", "cpu"])
     output = capsys.readouterr().out
     assert code == 0, output
     assert [line.split()[1] for line in output.splitlines()[:-1]] == ["photo", "model", "restore", "output",
                                                                      "third-party", "yunet", "retinaface"]
-    assert "facesr-sharp" in output and output.splitlines()[-1].startswith("self-test passed")
+    assert "facesr-faithful" in output and output.splitlines()[-1].startswith("self-test passed")
 
 
 def test_self_test_entry_point_fails_clearly_without_the_model(tmp_path: Path,

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 MODEL_EXTENSIONS = (".safetensors", ".pth", ".ckpt", ".pt")
 # The shipped generators, in order of preference when the user has not chosen a default.
-SHIPPED_DEFAULTS = ("facesr-faithful", "facesr-sharp")  # faithful first: it looks best on real photos (MODEL_CARD.md)
+SHIPPED_DEFAULTS = ("facesr-faithful",)  # weights/MODEL_CARD.md (a GAN "sharp" model ships only if it beats it on detail)
 DEFAULT_CHOICE_FILE = "default-model.txt"  # in the user model folder; written by the GUI's "Set as default"
 
 # (batch in [0, 1], fidelity) -> batch in [0, 1]
