@@ -99,6 +99,7 @@ class RestoreTab(QWidget):
         self._decoded: tuple[Source, LoadedImage] | None = None  # the shown photo, decoded when it was opened
         self._opening: tuple[list[Source], int] | None = None  # the photo the running "open" job decodes
         self._warmed: tuple[object, ...] | None = None  # the options the pipeline was last warmed up with
+        self._shut_down = False  # the window is closing: results still queued for the UI thread start no new job
         self._pending: list[tuple[str, Callable[[], None]]] = []  # started in order when the worker is free
         self._job_kind = ""
         self._run_blend = 1.0  # the blend the running restore composes with
@@ -537,6 +538,8 @@ class RestoreTab(QWidget):
         """While no photo is open, load the chosen model and run each stage once on a blank image, so that
         the first photo restores as quickly as the next ones. It shows as no work in progress: the
         options stay usable, and an opened photo simply waits for it to end."""
+        if self._shut_down:  # a model list that arrives after shutdown() waited for it must not restart the thread
+            return
         settings = self.options.settings()
         if settings.model is None or _warm_key(settings) == self._warmed or \
                 any(kind in ("open", "restore") for kind, _ in self._pending):  # a photo waits: it warms up
@@ -750,6 +753,7 @@ class RestoreTab(QWidget):
 
     def shutdown(self) -> None:
         """Cancel any work and wait for the worker thread to stop (the window is closing)."""
+        self._shut_down = True
         self._pending = []
         self._compose_wanted = None
         self._recompose_timer.stop()
