@@ -112,6 +112,9 @@ def test_spec_ships_the_default_weights_and_their_card(monkeypatch: pytest.Monke
     shipped = {Path(source).name for source, dest in datas if dest == "weights"}
     assert "MODEL_CARD.md" in shipped
     assert "facesr-faithful.safetensors" in shipped
+    training = {Path(source).name for source, dest in datas if dest == "weights/training"}
+    assert training == {Path(path).name for path in glob.glob(str(ROOT / "weights" / "training" / "*.safetensors"))}
+    assert "facesr-face-features.safetensors" in training  # --perceptual-net face works from the bundle
 
 
 def test_spec_refuses_to_build_without_weights_or_sources(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
