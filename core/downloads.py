@@ -274,13 +274,13 @@ def fetch_file(
                 from interrupted
         except DownloadError as error:
             if error.discard:
-                _remove(part)
+                part.unlink(missing_ok=True)
             raise
         except (Cancelled, KeyboardInterrupt):
-            _remove(part)
+            part.unlink(missing_ok=True)
             raise
         except OSError as exc:  # the network errors are handled in _transfer: this is the local disk
-            _remove(part)
+            part.unlink(missing_ok=True)
             raise DownloadError(target, f"cannot write the downloaded file: {exc}") from exc
     log.info("downloaded %s", target)
     return target
@@ -403,11 +403,6 @@ def _pause(seconds: float, cancel: CancelToken | None) -> None:
         if cancel is not None:
             cancel.raise_if_cancelled()
         time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
 
 
 def _remove_if_empty(path: Path) -> None:
