@@ -22,6 +22,7 @@ from safetensors import SafetensorError
 from torch import nn
 
 from core.errors import ModelError, brief
+from core.models.store import read_metadata_text, save_with_metadata
 
 FEATURES_KEY = "facesr_features"
 FEATURES_FORMAT = 1
@@ -94,25 +95,14 @@ class FaceFeatureNet(nn.Module):
 
 def save_feature_net(path: str | Path, model: FaceFeatureNet, metadata: FeatureNetMetadata) -> None:
     """Weights + metadata, written atomically."""
-    from safetensors.torch import save_file
-
-    from core.atomic import atomic_output
-
-    state = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
-    with atomic_output(Path(path)) as temporary:
-        save_file(state, str(temporary), metadata={FEATURES_KEY: metadata.to_json()})
+    save_with_metadata(path, model, FEATURES_KEY, metadata.to_json())
 
 
 def load_feature_net(path: str | Path) -> tuple[FaceFeatureNet, FeatureNetMetadata]:
     """A feature network from its file, in eval mode; a ModelError names the file and the cause."""
-    from safetensors import safe_open
     from safetensors.torch import load_file
 
-    try:
-        with safe_open(str(path), framework="pt") as handle:
-            raw = (handle.metadata() or {}).get(FEATURES_KEY)
-    except (SafetensorError, OSError, ValueError) as error:
-        raise ModelError(path, f"not a readable .safetensors file ({brief(error)})") from error
+    raw = read_metadata_text(path, FEATURES_KEY)
     if raw is None:
         raise ModelError(path, "not a FaceSR face feature network (no facesr_features metadata)")
     try:

@@ -50,20 +50,30 @@ class ModelMetadata:
 
 def save_generator(path: str | Path, model: nn.Module, metadata: ModelMetadata) -> None:
     """Write weights + metadata atomically: an interrupted save leaves any previous file intact."""
+    save_with_metadata(path, model, METADATA_KEY, metadata.to_json())
+
+
+def save_with_metadata(path: str | Path, model: nn.Module, key: str, text: str) -> None:
+    """A module's weights with ``text`` under metadata ``key``, written atomically."""
     state = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
     with atomic_output(Path(path)) as temporary:
-        save_file(state, str(temporary), metadata={METADATA_KEY: metadata.to_json()})
+        save_file(state, str(temporary), metadata={key: text})
 
 
-def read_metadata(path: str | Path) -> ModelMetadata | None:
-    """The metadata of an own file, or None for a .safetensors without it (a third-party file)."""
+def read_metadata_text(path: str | Path, key: str) -> str | None:
+    """The raw metadata string under ``key`` of a .safetensors file, None where it has none."""
     from safetensors import safe_open
 
     try:
         with safe_open(str(path), framework="pt") as handle:
-            raw = (handle.metadata() or {}).get(METADATA_KEY)
+            return (handle.metadata() or {}).get(key)
     except (SafetensorError, OSError, ValueError) as error:
         raise ModelError(path, f"not a readable .safetensors file ({brief(error)})") from error
+
+
+def read_metadata(path: str | Path) -> ModelMetadata | None:
+    """The metadata of an own file, or None for a .safetensors without it (a third-party file)."""
+    raw = read_metadata_text(path, METADATA_KEY)
     if raw is None:
         return None
     try:
