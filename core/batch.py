@@ -238,11 +238,9 @@ def check_target(job: Job, output: OutputSettings) -> FileOutcome | None:
         return FileOutcome(job.source, job.target, "failed", "the output would overwrite the original; "
                            "choose another output folder or a --suffix")
     state = existing_output(job.target)
-    if state == "ours" and not output.overwrite:
+    if state in ("ours", "foreign") and not output.overwrite:
         return FileOutcome(job.source, job.target, "skipped", "output already exists")
     if state == "foreign":
-        if not output.overwrite:
-            return FileOutcome(job.source, job.target, "skipped", "output already exists")
         return FileOutcome(job.source, job.target, "failed", NOT_OURS)
     return None
 
