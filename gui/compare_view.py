@@ -8,7 +8,7 @@ pixels; an image pixel (x, y) is drawn at pane.topLeft + offset + scale * (x, y)
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (QAction, QColor, QFont, QImage, QKeySequence, QMouseEvent, QPainter, QPaintEvent, QPen,
                            QResizeEvent, QWheelEvent)
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
@@ -399,6 +399,47 @@ class CompareCanvas(QWidget):
         painter.restore()
 
 
+def zoom_actions(owner: QObject, canvas: CompareCanvas) -> tuple[QAction, QAction, QAction, QAction]:
+    """Fit (Ctrl+0), 100% (Ctrl+1), zoom in and zoom out for ``canvas``; the owner gives them their texts."""
+    fit, actual, zoom_in, zoom_out = QAction(owner), QAction(owner), QAction(owner), QAction(owner)
+    fit.setShortcut(QKeySequence("Ctrl+0"))
+    fit.triggered.connect(canvas.fit)
+    actual.setShortcut(QKeySequence("Ctrl+1"))
+    actual.triggered.connect(canvas.actual_size)
+    zoom_in.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")])
+    zoom_in.triggered.connect(lambda: canvas.zoom_by(WHEEL_STEP))
+    zoom_out.setShortcut(QKeySequence(QKeySequence.StandardKey.ZoomOut))
+    zoom_out.triggered.connect(lambda: canvas.zoom_by(1 / WHEEL_STEP))
+    return fit, actual, zoom_in, zoom_out
+
+
+class ZoomLabel(QLabel):
+    """The canvas's zoom in percent, kept up to date; empty while the canvas has no images."""
+
+    def __init__(self, canvas: CompareCanvas) -> None:
+        super().__init__()
+        self._canvas = canvas
+        self.setMinimumWidth(60)
+        canvas.view_changed.connect(self.show_zoom)
+
+    def show_zoom(self) -> None:
+        self.setText(f"{self._canvas.scale * 100:.0f}%" if self._canvas.has_images() else "")
+
+
+def button_row(actions: list[QAction], zoom_label: QLabel) -> QHBoxLayout:
+    """A text-only tool button per action, then the zoom label."""
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    for action in actions:
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        row.addWidget(button)
+    row.addWidget(zoom_label)
+    row.addStretch(1)
+    return row
+
+
 class CompareView(QWidget):
     """The canvas plus its buttons: Fit, 100%, zoom in/out and the side-by-side toggle.
 
@@ -409,45 +450,21 @@ class CompareView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.canvas = CompareCanvas()
-        self.fit_action = QAction(self)
-        self.fit_action.setShortcut(QKeySequence("Ctrl+0"))
-        self.fit_action.triggered.connect(self.canvas.fit)
-        self.actual_action = QAction(self)
-        self.actual_action.setShortcut(QKeySequence("Ctrl+1"))
-        self.actual_action.triggered.connect(self.canvas.actual_size)
-        self.zoom_in_action = QAction(self)
-        self.zoom_in_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")])
-        self.zoom_in_action.triggered.connect(lambda: self.canvas.zoom_by(WHEEL_STEP))
-        self.zoom_out_action = QAction(self)
-        self.zoom_out_action.setShortcut(QKeySequence(QKeySequence.StandardKey.ZoomOut))
-        self.zoom_out_action.triggered.connect(lambda: self.canvas.zoom_by(1 / WHEEL_STEP))
+        self.fit_action, self.actual_action, self.zoom_in_action, self.zoom_out_action = zoom_actions(self,
+                                                                                                     self.canvas)
         self.side_action = QAction(self)
         self.side_action.setCheckable(True)
         self.side_action.setShortcut(QKeySequence("Ctrl+B"))
         self.side_action.toggled.connect(self.canvas.set_side_by_side)
-        self.zoom_label = QLabel()
-        self.zoom_label.setMinimumWidth(60)
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
-        for action in self.actions_in_order():
-            button = QToolButton()
-            button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            buttons.addWidget(button)
-        buttons.addWidget(self.zoom_label)
-        buttons.addStretch(1)
+        self.zoom_label = ZoomLabel(self.canvas)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(buttons)
+        layout.addLayout(button_row(self.actions_in_order(), self.zoom_label))
         layout.addWidget(self.canvas, 1)
-        self.canvas.view_changed.connect(self._show_zoom)
         self.retranslate()
 
     def actions_in_order(self) -> list[QAction]:
         return [self.fit_action, self.actual_action, self.zoom_in_action, self.zoom_out_action, self.side_action]
-
-    def _show_zoom(self) -> None:
-        self.zoom_label.setText(f"{self.canvas.scale * 100:.0f}%" if self.canvas.has_images() else "")
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

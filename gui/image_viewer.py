@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
-from PySide6.QtGui import QAction, QImage, QKeySequence, QPainter, QPaintEvent
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QImage, QPainter, QPaintEvent
+from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
-from gui.compare_view import BACKDROP, WHEEL_STEP, CompareCanvas, Pyramid
+from gui.compare_view import BACKDROP, CompareCanvas, Pyramid, ZoomLabel, button_row, zoom_actions
 from gui.tab_support import set_action_texts
 
 
@@ -50,31 +50,14 @@ class ImageViewer(QDialog):
         self.setObjectName("image-viewer")
         self.path: Path | None = None
         self.canvas = ImageCanvas()
-        self.fit_action, self.actual_action = QAction(self), QAction(self)
-        self.zoom_in_action, self.zoom_out_action = QAction(self), QAction(self)
-        self.fit_action.setShortcut(QKeySequence("Ctrl+0"))
-        self.actual_action.setShortcut(QKeySequence("Ctrl+1"))
-        self.zoom_in_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")])
-        self.zoom_out_action.setShortcut(QKeySequence(QKeySequence.StandardKey.ZoomOut))
-        self.fit_action.triggered.connect(self.canvas.fit)
-        self.actual_action.triggered.connect(self.canvas.actual_size)
-        self.zoom_in_action.triggered.connect(lambda: self.canvas.zoom_by(WHEEL_STEP))
-        self.zoom_out_action.triggered.connect(lambda: self.canvas.zoom_by(1 / WHEEL_STEP))
-        self.zoom_label = QLabel()
-        self.zoom_label.setMinimumWidth(60)
-        buttons = QHBoxLayout()
-        for action in (self.fit_action, self.actual_action, self.zoom_in_action, self.zoom_out_action):
-            self.addAction(action)  # the shortcuts work wherever the focus is in the dialog
-            button = QToolButton()
-            button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            buttons.addWidget(button)
-        buttons.addWidget(self.zoom_label)
-        buttons.addStretch(1)
+        # the comparison view's zoom actions and button row, with this dialog's texts
+        actions = zoom_actions(self, self.canvas)
+        self.fit_action, self.actual_action, self.zoom_in_action, self.zoom_out_action = actions
+        self.addActions(list(actions))  # the shortcuts work wherever the focus is in the dialog
+        self.zoom_label = ZoomLabel(self.canvas)
         layout = QVBoxLayout(self)
-        layout.addLayout(buttons)
+        layout.addLayout(button_row(list(actions), self.zoom_label))
         layout.addWidget(self.canvas, 1)
-        self.canvas.view_changed.connect(self._show_zoom)
         self.resize(900, 640)
         self.retranslate()
 
@@ -93,9 +76,6 @@ class ImageViewer(QDialog):
         if screen is not None:
             width, height = min(width, int(screen.width() * 0.9)), min(height, int(screen.height() * 0.9))
         self.resize(max(640, width), max(480, height))
-
-    def _show_zoom(self) -> None:
-        self.zoom_label.setText(f"{self.canvas.scale * 100:.0f}%" if self.canvas.has_images() else "")
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
