@@ -259,14 +259,13 @@ def existing_output(path: Path) -> Literal["none", "ours", "foreign", "damaged"]
     return "foreign" if is_complete_image(path) else "damaged"
 
 
-def decode(pipeline: FacePipeline, job: Job, timings: dict[str, float], output: OutputSettings | None = None
-           ) -> LoadedImage:
+def decode(pipeline: FacePipeline, job: Job, timings: dict[str, float], output: OutputSettings) -> LoadedImage:
     """Read the photo and check, before any work, that its result fits the limits and the free memory."""
     start = time.perf_counter()
     image = read_image(job.source, pipeline.settings.max_pixels)
     height, width = image.rgb.shape[:2]
     check_output_fits(job.source, width, height, pipeline.settings, has_alpha=image.alpha is not None,
-                      compare=output is not None and output.save_compare, max_side=max_side(job.target.suffix))
+                      compare=output.save_compare, max_side=max_side(job.target.suffix))
     timings["decode"] = time.perf_counter() - start
     return image
 
