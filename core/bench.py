@@ -39,7 +39,7 @@ from core.config import OutputSettings, RestoreSettings
 from core.errors import FaceSRError, ModelError
 from core.io import read_image, scan_images, write_image
 from core.models.loading import default_model_path
-from core.pipeline import MIN_WARP_SCALE, FacePipeline
+from core.pipeline import FacePipeline
 from core.restorer import Restorer, batch_for_memory, choose_device
 
 log = logging.getLogger(__name__)
@@ -328,8 +328,7 @@ def network_alone(pipeline: FacePipeline, images: Sequence[np.ndarray]) -> float
         faces = select_faces(pipeline.detector.detect(rgb), pipeline.settings.detect, rgb.shape[:2])
         seconds += time.perf_counter() - start
         aligned = [align.warp_face(rgb, face, size) for face in faces]
-        wanted = [face.image for face in aligned
-                  if face.warp_scale >= MIN_WARP_SCALE or pipeline.settings.force_small_model]
+        wanted = [face.image for face in aligned if pipeline.restorable(face)]
         start = time.perf_counter()
         pipeline.restorer.restore_faces(wanted)
         seconds += time.perf_counter() - start

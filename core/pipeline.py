@@ -167,7 +167,7 @@ class FacePipeline:
         size = self.restorer.info.input_size or 0
         with _timed(timings, "align"):
             aligned = [align.warp_face(rgb, detection, size) for detection in detections]
-        wanted = [face for face in aligned if face.warp_scale >= MIN_WARP_SCALE or self.settings.force_small_model]
+        wanted = [face for face in aligned if self.restorable(face)]
         with _timed(timings, "restore"):
             progress(0, len(wanted), "restoring faces")
             outputs = self.restorer.restore_faces([face.image for face in wanted], cancel,
@@ -205,6 +205,10 @@ class FacePipeline:
         faces = result.faces[:index] + (self._outcome(aligned, output),) + result.faces[index + 1:]
         updated = dataclasses.replace(result, faces=faces)
         return dataclasses.replace(updated, image=compose(updated, self.settings.blend, gray=image.is_gray))
+
+    def restorable(self, face: AlignedFace) -> bool:
+        """Whether ``restore`` gives ``face`` to the model: its warp does not shrink it, or force is on."""
+        return face.warp_scale >= MIN_WARP_SCALE or self.settings.force_small_model
 
     @staticmethod
     def _outcome(face: AlignedFace, restored: np.ndarray | None) -> RestoredFace:
