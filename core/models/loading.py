@@ -20,7 +20,7 @@ from core.atomic import atomic_output
 from core.errors import ModelError, brief
 from core.models.registry import count_parameters
 from core.models.store import load_generator, read_metadata
-from core.models.vetting import MAX_PARAMETERS, building_budget, count_elements, read_tensors
+from core.models.vetting import building_budget, check_parameter_count, count_elements, read_tensors
 from core.paths import shipped_weights_dir, user_models_dir
 
 log = logging.getLogger(__name__)
@@ -230,8 +230,7 @@ def _spandrel_load(path: Path) -> Any:
     try:
         state = spandrel.canonicalize_state_dict(tensors)
         elements = count_elements(state)
-        if elements > MAX_PARAMETERS:
-            raise ModelError(path, f"refused: {elements:,} weights is more than the {MAX_PARAMETERS:,} allowed")
+        check_parameter_count(path, elements)
         # twice what the file holds: some architectures keep buffers or unused layers out of their state dicts
         with building_budget(path, max_tensors=2 * len(state) + 256, max_elements=2 * elements + 2**24):
             return spandrel.ModelLoader().load_from_state_dict(state)

@@ -20,7 +20,7 @@ from torch import nn
 from core.atomic import atomic_output
 from core.errors import ModelError, brief
 from core.models.registry import build_generator
-from core.models.vetting import MAX_PARAMETERS, building_budget, check_file
+from core.models.vetting import building_budget, check_file, check_parameter_count
 
 METADATA_KEY = "facesr"
 ALLOWED_SCALES = (1, 2, 4, 8)
@@ -134,8 +134,7 @@ def _stored_shapes(path: Path) -> dict[str, tuple[int, ...]]:
 def _check_shapes_fit(path: Path, metadata: ModelMetadata, stored: dict[str, tuple[int, ...]]) -> None:
     """Build the network on the meta device (no memory) within the file's budget and compare every shape."""
     elements = sum(math.prod(shape) for shape in stored.values())
-    if elements > MAX_PARAMETERS:
-        raise ModelError(path, f"refused: {elements:,} weights is more than the {MAX_PARAMETERS:,} allowed")
+    check_parameter_count(path, elements)
     try:
         # a little slack for buffers a network keeps out of its state dict
         with building_budget(path, max_tensors=len(stored) + 16, max_elements=elements + 65536), \

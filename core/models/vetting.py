@@ -143,6 +143,12 @@ def count_elements(tensors: dict[str, Any]) -> int:
     return sum(value.numel() for value in tensors.values() if isinstance(value, torch.Tensor))
 
 
+def check_parameter_count(path: Path, elements: int) -> None:
+    """Refuse a file whose tensors hold more than MAX_PARAMETERS elements in all."""
+    if elements > MAX_PARAMETERS:
+        raise ModelError(path, f"refused: {elements:,} weights is more than the {MAX_PARAMETERS:,} allowed")
+
+
 class _OverBudget(Exception):
     """Raised inside a module's constructor to stop a build that outgrows the file it comes from."""
 
