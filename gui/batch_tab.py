@@ -25,12 +25,12 @@ from core.config import OUTPUT_EXTENSIONS, OutputSettings, RestoreSettings
 from core.errors import FaceSRError
 from core.eta import eta_seconds, format_duration
 from core.io import ANIMATED, DAMAGED, MULTI_PAGE, NOT_AN_IMAGE, SIXTEEN_BIT, ensure_writable_folder
-from core.models.loading import ModelInfo, default_model_path, describe_models
+from core.models.loading import ModelInfo
 from core.pipeline import LARGER_FACE_MODEL_INPUT, larger_model_for
 from core.progress import CancelToken, PauseGate, ProgressCallback
 from core.types import LeftFaces
 from gui import settings as stored
-from gui.restore_options import RestoreOptions, without_mnemonic
+from gui.restore_options import RestoreOptions, installed_models, without_mnemonic
 from gui.tab_support import PathField, read_flag, read_text, show_error, with_shortcut
 from gui.worker import WorkerThread
 
@@ -196,7 +196,7 @@ class BatchTab(QWidget):
             self._models_stale = True  # listed again when the current listing arrives
             return
         self._models_stale = False
-        worker = self._lister.submit(lambda cancel, progress: (describe_models(), _default_model()))
+        worker = self._lister.submit(lambda cancel, progress: installed_models())
         worker.finished.connect(self._show_models)
 
     def _show_models(self, found: tuple[list[ModelInfo | FaceSRError], Path | None]) -> None:
@@ -620,13 +620,6 @@ def _batch_job(restore: RestoreSettings, output: OutputSettings, jobs: list[Job]
         return run_batch(pipeline, jobs, output, progress, cancel, pause=gate, on_file=relay.file_done.emit)
 
     return job
-
-
-def _default_model() -> Path | None:
-    try:
-        return default_model_path()
-    except FaceSRError:  # none installed: the list says so
-        return None
 
 
 def _relative(path: Path, root: Path) -> str:

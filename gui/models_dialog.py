@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFi
 from core.downloads import CatalogueEntry, TransferRate, catalogue_entries, fetch_weights, format_bytes
 from core.errors import FaceSRError, ModelError
 from core.eta import format_duration
-from core.models.loading import (MODEL_EXTENSIONS, ModelInfo, default_model_path, describe_models, install_model,
-                                 set_default_model)
+from core.models.loading import MODEL_EXTENSIONS, ModelInfo, install_model, set_default_model
 from core.paths import shipped_weights_dir, user_models_dir
 from core.progress import CancelToken, ProgressCallback
 from gui import settings as stored
 from gui.i18n import fill
+from gui.restore_options import installed_models
 from gui.worker import Job, WorkerThread
 
 COLUMNS = 6
@@ -102,11 +102,7 @@ class ModelsDialog(QDialog):
 
     def refresh(self, select: Path | None = None) -> None:
         def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[list, Path | None]:
-            try:
-                default = default_model_path()
-            except FaceSRError:
-                default = None
-            return describe_models(), default
+            return installed_models()
 
         self._run(job, lambda found: self._listed(found, select), self.tr("Reading the installed models…"))
 

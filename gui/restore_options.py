@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 
 from core.config import DETECTORS, SCALES, DetectSettings, RestoreSettings
 from core.downloads import CatalogueEntry, catalogue_entries_not_installed, format_bytes
-from core.errors import ModelError
-from core.models.loading import ModelInfo
+from core.errors import FaceSRError, ModelError
+from core.models.loading import ModelInfo, default_model_path, describe_models
 from gui import settings as stored
 from gui.i18n import fill
 
@@ -41,6 +41,17 @@ def without_mnemonic(text: str) -> str:
     (and the Chinese "...(&G)" -> "...")."""
     return re.sub(r"\(&\w\)", "", text).replace("&", "")
 
+
+
+def installed_models() -> tuple[list[ModelInfo | ModelError], Path | None]:
+    """Every installed model described (or the error that keeps it out) and the default face model, None
+    when none is installed: what ``set_models`` and the Models dialog show. Slow, it loads every model file:
+    call it in a worker."""
+    try:
+        default: Path | None = default_model_path()
+    except FaceSRError:
+        default = None
+    return describe_models(), default
 
 def cuda_available() -> bool:
     import torch  # already imported by core; asked lazily so the panel builds without touching a GPU

@@ -30,10 +30,8 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, Q
 from core import session
 from core.downloads import fetch_weights, weights_info, weights_path
 from core.config import RestoreSettings
-from core.errors import FaceSRError
 from core.imaging import resize_to
 from core.io import IMAGE_EXTENSIONS, LoadedImage, read_image, write_image
-from core.models.loading import default_model_path, describe_models
 from core.pipeline import LARGER_FACE_MODEL_INPUT, larger_model_for
 from core.progress import CancelToken, ProgressCallback
 from core.session import PipelineCache, Restoration
@@ -42,7 +40,7 @@ from gui.compare_view import MIN_LEVEL_SIDE, CompareView, Pyramid
 from gui.face_strip import FaceStrip
 from gui.i18n import fill
 from gui.qimage import from_qimage, to_qimage_levels
-from gui.restore_options import RestoreOptions
+from gui.restore_options import RestoreOptions, installed_models
 from gui.tab_support import set_action_texts
 from gui.worker import Job, WorkerThread
 
@@ -519,11 +517,7 @@ class RestoreTab(QWidget):
 
         def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[list, Path | None]:
             progress(0, 0, "reading the installed models")
-            try:
-                default = default_model_path()
-            except FaceSRError:
-                default = None
-            return describe_models(), default
+            return installed_models()
 
         self._start("models", job, lambda found: self._models_found(found, select), self.tr("Reading models…"))
 
