@@ -448,7 +448,7 @@ class RestoreTab(QWidget):
             self._recompose_timer.start()
 
     def _inference_option_changed(self) -> None:
-        stored.save_restore_settings(self.options.settings())
+        self.options.remember()
         # a photo opened here whose restore failed is restored again too: the new options may fix it
         opened_here = self._decoded is not None and 0 <= self.current < len(self.sources) and \
             self._decoded[0] is self.sources[self.current]
@@ -752,7 +752,7 @@ class RestoreTab(QWidget):
         self._compose_wanted = None
         self._recompose_timer.stop()
         # the blend is stored here, not per slider step: every QSettings write goes to the disk
-        stored.save_restore_settings(self.options.settings())
+        self.options.remember()
         # restores stop within one face; model listing cannot be cancelled and is waited for
         self.runner.shutdown(timeout_ms=None)
         self.composer.shutdown(timeout_ms=None)
