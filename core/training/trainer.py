@@ -527,11 +527,11 @@ class Trainer:
 
     def fit(self) -> TrainResult:
         c = self.config
+        if not self.resume and self.world.is_main:  # before the data and models are built: it needs neither
+            refuse_used_run_dir(self.run_dir)
         self._seed_everything()
         self._build_data()
         self._build_models()
-        if not self.resume and self.world.is_main:
-            refuse_used_run_dir(self.run_dir)
         self.step = self.epoch = self.batch_in_epoch = 0
         self.best = self.bicubic = None
         if self.resume:
