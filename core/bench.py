@@ -129,11 +129,6 @@ def random_rcan(folder: Path) -> Path:
     return path
 
 
-def random_gfpgan(folder: Path) -> Path:
-    """A randomly initialised GFPGAN v1.4 (the clean architecture), loaded through spandrel like a real one."""
-    return random_face_model("gfpgan", folder)
-
-
 def random_face_model(name: str, folder: Path) -> Path:
     """A randomly initialised network of a catalogue face architecture at its real size (``COMPARE_MODELS``),
     saved as the .pth that spandrel detects, so that it loads through the engine's path like a real one."""
