@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSplitter,
@@ -31,7 +31,7 @@ from core.progress import CancelToken, PauseGate, ProgressCallback
 from core.types import LeftFaces
 from gui import settings as stored
 from gui.restore_options import RestoreOptions, installed_models, without_mnemonic
-from gui.tab_support import PathField, read_flag, read_text, show_error, with_shortcut
+from gui.tab_support import PathField, show_error, with_shortcut
 from gui.worker import WorkerThread
 
 log = logging.getLogger(__name__)
@@ -497,25 +497,22 @@ class BatchTab(QWidget):
     # --- settings -------------------------------------------------------------------------------------
 
     def _load_settings(self) -> None:
-        store = QSettings()
         for field, key in ((self.input_field, "input"), (self.output_field, "output")):
-            field.set_path(read_text(store, PREFIX + key) or None)
+            field.set_path(stored.read_text(PREFIX + key) or None)
         # the restore options read theirs themselves (RestoreOptions with this tab's prefix)
         default_format = OutputSettings().ext
-        index = self.format_combo.findData(read_text(store, PREFIX + "format", default_format))
+        index = self.format_combo.findData(stored.read_text(PREFIX + "format", default_format))
         self.format_combo.setCurrentIndex(index if index >= 0 else max(0, self.format_combo.findData(default_format)))
-        self.suffix_edit.setText(read_text(store, PREFIX + "suffix"))
+        self.suffix_edit.setText(stored.read_text(PREFIX + "suffix"))
         for check, key in self._checks():
-            check.setChecked(read_flag(store, PREFIX + key))
+            check.setChecked(stored.read_flag(PREFIX + key))
 
     def _save_settings(self) -> None:
-        store = QSettings()
         self.options.remember()
         values = {"input": str(self.input_field.path() or ""), "output": str(self.output_field.path() or ""),
                   "format": self.format_combo.currentData(), "suffix": self.suffix_edit.text()}
         values.update({key: check.isChecked() for check, key in self._checks()})
-        for key, value in values.items():
-            store.setValue(PREFIX + key, value)
+        stored.write_values(PREFIX, values)
 
     def _checks(self) -> list[tuple[QCheckBox, str]]:
         return [(self.faces_check, "save_faces"), (self.compare_check, "save_compare"),

@@ -1,14 +1,16 @@
 """What the application remembers between sessions (QSettings), and the Settings dialog.
 
 QSettings() with no arguments uses the organisation and application names set in gui/app.py, so
-every part of the GUI reads and writes the same store. Values come back as strings from INI files
-and may be stale or hand-edited: every reader validates and falls back to a default.
+every part of the GUI reads and writes the same store, through the read_*/write* functions below (no
+tab opens QSettings itself). Values come back as strings from INI files and may be stale or
+hand-edited: every reader validates and falls back to a default.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, QUrl
@@ -39,12 +41,15 @@ def _store() -> QSettings:
     return QSettings()
 
 
-def _text(key: str, default: str = "") -> str:
+# --- the one way to read and write a value: every tab and dialog goes through these ------------------------
+
+def read_text(key: str, default: str = "") -> str:
     value = _store().value(key, default)
     return value if isinstance(value, str) else default
 
 
-def _number(key: str, default: float, low: float, high: float) -> float:
+def read_number(key: str, default: float, low: float, high: float) -> float:
+    """A number within [low, high]; the default for a missing, unreadable or out-of-range value."""
     try:
         value = float(_store().value(key, default))
     except (TypeError, ValueError):
@@ -52,37 +57,58 @@ def _number(key: str, default: float, low: float, high: float) -> float:
     return value if low <= value <= high else default
 
 
-def _flag(key: str, default: bool) -> bool:
+_FLAG_TEXTS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def read_flag(key: str, default: bool = False) -> bool:
     value = _store().value(key, default)
     if isinstance(value, bool):
         return value
-    return {"true": True, "false": False}.get(str(value).lower(), default)  # INI files store text
+    return _FLAG_TEXTS.get(str(value).lower(), default)  # INI files store text
+
+
+def read_texts(key: str) -> list[str]:
+    """A stored list of texts; [] when missing."""
+    value = _store().value(key, [])
+    items = [value] if isinstance(value, str) else list(value or [])  # INI gives one item back as a string
+    return [item for item in items if isinstance(item, str) and item]
+
+
+def write(key: str, value: str | int | float | bool | list[str] | QByteArray) -> None:
+    _store().setValue(key, value)
+
+
+def write_values(prefix: str, values: Mapping[str, str | int | float | bool]) -> None:
+    """Several values of one tab, each under ``prefix + name``."""
+    store = _store()
+    for name, value in values.items():
+        store.setValue(prefix + name, value)
 
 
 # --- folders -------------------------------------------------------------------------------------
 
 def folder(kind: str) -> Path:
     """The last folder used for ``kind`` ("open", "save", ...) if it still exists, else the home folder."""
-    remembered = _text(f"folders/{kind}")
+    remembered = read_text(f"folders/{kind}")
     return Path(remembered) if remembered and Path(remembered).is_dir() else Path.home()
 
 
 def remember_folder(kind: str, path: Path) -> None:
-    _store().setValue(f"folders/{kind}", str(path if path.is_dir() else path.parent))
+    write(f"folders/{kind}", str(path if path.is_dir() else path.parent))
 
 
 # --- language ------------------------------------------------------------------------------------
 
 def language() -> str:
     """The chosen language, or the system's closest shipped language on first start."""
-    chosen = _text(LANGUAGE_KEY)
+    chosen = read_text(LANGUAGE_KEY)
     return chosen if chosen in i18n.LANGUAGES else i18n.system_language()
 
 
 def set_language(code: str) -> None:
     if code not in i18n.LANGUAGES:
         raise ValueError(f"unknown language {code!r}; choose from {', '.join(i18n.LANGUAGES)}")
-    _store().setValue(LANGUAGE_KEY, code)
+    write(LANGUAGE_KEY, code)
 
 
 # --- application-wide preferences (the Settings dialog) ------------------------------------------
@@ -90,29 +116,28 @@ def set_language(code: str) -> None:
 def default_output_folder() -> Path | None:
     """Where results go when no folder was chosen: Save in the Restore tab, the proposed Batch output;
     None: beside each photo, and <input>/restored for a batch."""
-    text = _text(OUTPUT_FOLDER_KEY).strip()
+    text = read_text(OUTPUT_FOLDER_KEY).strip()
     return Path(text).expanduser() if text else None
 
 
 def default_device() -> str:
     """auto, cpu or cuda: the device of training runs started in the Train tab, and the Restore and Batch
     options' device until one is chosen there."""
-    device = _text(DEVICE_KEY, "auto")
+    device = read_text(DEVICE_KEY, "auto")
     return device if device in DEVICES else "auto"
 
 
 def cpu_threads() -> int:
     """Threads PyTorch may use on the CPU; 0 = automatic (PyTorch's own choice, usually every core)."""
-    return int(_number(THREADS_KEY, 0, 0, MAX_THREADS))
+    return int(read_number(THREADS_KEY, 0, 0, MAX_THREADS))
 
 
 def save_preferences(output_folder: Path | None, device: str, threads: int) -> None:
     if device not in DEVICES:
         raise ValueError(f"unknown device {device!r}; choose from {', '.join(DEVICES)}")
-    store = _store()
-    store.setValue(OUTPUT_FOLDER_KEY, str(output_folder) if output_folder is not None else "")
-    store.setValue(DEVICE_KEY, device)
-    store.setValue(THREADS_KEY, max(0, min(MAX_THREADS, int(threads))))
+    write(OUTPUT_FOLDER_KEY, str(output_folder) if output_folder is not None else "")
+    write(DEVICE_KEY, device)
+    write(THREADS_KEY, max(0, min(MAX_THREADS, int(threads))))
 
 
 _AUTOMATIC_THREADS: int | None = None  # PyTorch's own thread count, before any setting changed it
@@ -141,10 +166,9 @@ def child_environment() -> dict[str, str]:
 # --- window --------------------------------------------------------------------------------------
 
 def save_window(geometry: QByteArray, state: QByteArray, tab: int) -> None:
-    store = _store()
-    store.setValue(GEOMETRY_KEY, geometry)
-    store.setValue(WINDOW_STATE_KEY, state)
-    store.setValue(TAB_KEY, tab)
+    write(GEOMETRY_KEY, geometry)
+    write(WINDOW_STATE_KEY, state)
+    write(TAB_KEY, tab)
 
 
 def window_geometry() -> QByteArray | None:
@@ -158,7 +182,7 @@ def window_state() -> QByteArray | None:
 
 
 def window_tab() -> int:
-    return int(_number(TAB_KEY, 0, 0, 2))
+    return int(read_number(TAB_KEY, 0, 0, 2))
 
 
 # --- restore options -----------------------------------------------------------------------------
@@ -167,28 +191,26 @@ def restore_settings(prefix: str = RESTORE_PREFIX) -> RestoreSettings:
     """A tab's last options (the Restore tab's, or the Batch tab's under "batch/"); a stale or invalid value
     falls back to its default."""
     defaults = RestoreSettings()
-    scale = int(_number(prefix + "scale", defaults.scale, 1, 8))
-    detector = _text(prefix + "detector", defaults.detect.detector)
-    device = _text(prefix + "device", default_device())
+    scale = int(read_number(prefix + "scale", defaults.scale, 1, 8))
+    detector = read_text(prefix + "detector", defaults.detect.detector)
+    device = read_text(prefix + "device", default_device())
     return RestoreSettings(
         scale=scale if scale in SCALES else defaults.scale,
-        model=_text(prefix + "model") or None,
+        model=read_text(prefix + "model") or None,
         detect=DetectSettings(detector=detector if detector in DETECTORS else defaults.detect.detector),
-        blend=_number(prefix + "blend", defaults.blend, 0.0, 1.0),
-        fidelity=_number(prefix + "fidelity", defaults.fidelity, 0.0, 1.0),
-        bg_model=_text(prefix + "bg_model") or None,
+        blend=read_number(prefix + "blend", defaults.blend, 0.0, 1.0),
+        fidelity=read_number(prefix + "fidelity", defaults.fidelity, 0.0, 1.0),
+        bg_model=read_text(prefix + "bg_model") or None,
         device=device if device in ("auto", "cpu", "cuda") else defaults.device,
-        force_small_model=_flag(prefix + "force", defaults.force_small_model),
+        force_small_model=read_flag(prefix + "force", defaults.force_small_model),
     )
 
 
 def save_restore_settings(settings: RestoreSettings, prefix: str = RESTORE_PREFIX) -> None:
-    store = _store()
     values = {"scale": settings.scale, "model": settings.model or "", "detector": settings.detect.detector,
               "blend": settings.blend, "fidelity": settings.fidelity, "bg_model": settings.bg_model or "",
               "device": settings.device, "force": settings.force_small_model}
-    for key, value in values.items():
-        store.setValue(prefix + key, value)
+    write_values(prefix, values)
 
 
 # --- the dialog ----------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
-"""Small pieces shared by the window and its tabs: a folder field, typed QSettings reads, messages, texts."""
+"""Small pieces shared by the window and its tabs: a folder field, messages, texts (settings: gui/settings.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QFontMetrics, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QDialog, QFileDialog, QGridLayout, QHBoxLayout, QLineEdit, QMessageBox, QSizePolicy,
                                QSpacerItem, QToolButton, QWidget)
@@ -61,28 +61,6 @@ def set_action_texts(texts: dict[QAction, tuple[str, str]]) -> None:
         action.setText(text)
         action.setToolTip(with_shortcut(tip, action.shortcut()) if tip else text)
         action.setStatusTip(tip)
-
-
-# --- QSettings: INI files give strings back, and a hand-edited value must not break a tab ---------------
-
-def read_text(settings: QSettings, key: str, default: str = "") -> str:
-    value = settings.value(key, default)
-    return value if isinstance(value, str) else default
-
-
-def read_number(settings: QSettings, key: str, default: float, low: float, high: float) -> float:
-    try:
-        value = float(settings.value(key, default))
-    except (TypeError, ValueError):
-        return default
-    return value if low <= value <= high else default
-
-
-def read_flag(settings: QSettings, key: str, default: bool = False) -> bool:
-    value = settings.value(key, default)
-    if isinstance(value, str):
-        return value.lower() in ("true", "1", "yes")
-    return bool(value)
 
 
 class PathField(QWidget):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QProcess, QProcessEnvironment, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QProcess, QProcessEnvironment, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea,
@@ -29,7 +29,7 @@ from core.training.runlog import MetricsTail, RunCurves, list_runs, read_run_inf
 from gui import settings as stored
 from gui.image_viewer import ImageViewer, open_image_file
 from gui.plots import loss_plot, psnr_plot, ssim_plot
-from gui.tab_support import PathField, read_flag, read_number, read_text, show_error, with_shortcut
+from gui.tab_support import PathField, show_error, with_shortcut
 from gui.use_model_dialog import UseModelDialog, read_model_facts
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ class TrainTab(QWidget):
         self._load_settings()
         self.retranslate()
         self.refresh_runs()
-        last = read_text(QSettings(), PREFIX + "last_run")
+        last = stored.read_text(PREFIX + "last_run")
         if last and (Path(last) / ckpt.CONFIG_FILE).is_file():
             self.load_run(Path(last))
         self._update_buttons()
@@ -160,7 +160,7 @@ class TrainTab(QWidget):
         self.runs_list.currentItemChanged.connect(self._on_run_selected)
         self.form_box, self.runs_box = QGroupBox(), QGroupBox()
 
-        log_scale = read_flag(QSettings(), PREFIX + "loss_log_scale")
+        log_scale = stored.read_flag(PREFIX + "loss_log_scale")
         self.loss_plot, self.psnr_plot, self.ssim_plot = loss_plot(log_scale), psnr_plot(), ssim_plot()
         self.log_scale_check = QCheckBox()
         self.log_scale_check.setChecked(log_scale)
@@ -264,7 +264,7 @@ class TrainTab(QWidget):
         self._run_dir = Path(run_dir)
         self._tail = MetricsTail(self._run_dir / ckpt.METRICS_FILE)
         self._records = []
-        QSettings().setValue(PREFIX + "last_run", str(self._run_dir))
+        stored.write(PREFIX + "last_run", str(self._run_dir))
         self._select_in_list(self._run_dir)
         self._poll(force=True)
         self._timer.start(self.poll_ms)
@@ -558,7 +558,7 @@ class TrainTab(QWidget):
 
     def _set_loss_log_scale(self, on: bool) -> None:
         self.loss_plot.set_log_y(on)
-        QSettings().setValue(PREFIX + "loss_log_scale", on)
+        stored.write(PREFIX + "loss_log_scale", on)
 
     def _fill_from_preset(self) -> None:
         """A preset (and stage) brings its own steps, batch size, learning rate and scale."""
@@ -569,44 +569,39 @@ class TrainTab(QWidget):
         self.scale_combo.setCurrentIndex(max(0, self.scale_combo.findData(config.scale)))
 
     def _load_settings(self) -> None:
-        store = QSettings()
         for field, key in ((self.data_field, "data"), (self.val_field, "val_data"), (self.init_field, "init_from")):
-            field.set_path(read_text(store, PREFIX + key) or None)
+            field.set_path(stored.read_text(PREFIX + key) or None)
         for combo, key, default in ((self.preset_combo, "preset", "cpu-quick"), (self.stage_combo, "stage", "pixel")):
-            index = combo.findData(read_text(store, PREFIX + key, default))
+            index = combo.findData(stored.read_text(PREFIX + key, default))
             combo.setCurrentIndex(index if index >= 0 else combo.findData(default))
         self._fill_from_preset()
-        self.steps_spin.setValue(int(read_number(store, PREFIX + "steps", self.steps_spin.value(), 1, 10_000_000)))
-        self.batch_spin.setValue(int(read_number(store, PREFIX + "batch_size", self.batch_spin.value(), 1, 1024)))
-        self.lr_spin.setValue(read_number(store, PREFIX + "lr", self.lr_spin.value(), 1e-6, 0.5))
-        scale = int(read_number(store, PREFIX + "scale", self.scale_combo.currentData(), 1, 8))
+        self.steps_spin.setValue(int(stored.read_number(PREFIX + "steps", self.steps_spin.value(), 1, 10_000_000)))
+        self.batch_spin.setValue(int(stored.read_number(PREFIX + "batch_size", self.batch_spin.value(), 1, 1024)))
+        self.lr_spin.setValue(stored.read_number(PREFIX + "lr", self.lr_spin.value(), 1e-6, 0.5))
+        scale = int(stored.read_number(PREFIX + "scale", self.scale_combo.currentData(), 1, 8))
         self.scale_combo.setCurrentIndex(max(0, self.scale_combo.findData(scale)))
-        self.extra_edit.setText(read_text(store, PREFIX + "extra"))
+        self.extra_edit.setText(stored.read_text(PREFIX + "extra"))
         # connected after loading, so that remembered values are not replaced by the preset's
         self.preset_combo.currentIndexChanged.connect(self._fill_from_preset)
         self.stage_combo.currentIndexChanged.connect(self._fill_from_preset)
 
     def _save_settings(self) -> None:
-        store = QSettings()
         values = {"data": str(self.data_field.path() or ""), "val_data": str(self.val_field.path() or ""),
                   "init_from": str(self.init_field.path() or ""), "preset": self.preset_combo.currentData(),
                   "stage": self.stage_combo.currentData(), "steps": self.steps_spin.value(),
                   "batch_size": self.batch_spin.value(), "lr": self.lr_spin.value(),
                   "scale": self.scale_combo.currentData(), "extra": self.extra_edit.text()}
-        for key, value in values.items():
-            store.setValue(PREFIX + key, value)
+        stored.write_values(PREFIX, values)
 
     def _known_runs(self) -> list[Path]:
-        value = QSettings().value(PREFIX + "known_runs", [])
-        items = [value] if isinstance(value, str) else list(value or [])  # INI gives one item as a string
-        return [Path(item) for item in items if isinstance(item, str) and item]
+        return [Path(item) for item in stored.read_texts(PREFIX + "known_runs")]
 
     def _remember_run(self, run_dir: Path) -> None:
         """Runs outside the runs folder are remembered, so that they are listed next time too."""
         if run_dir.parent.resolve() == user_runs_dir().resolve():
             return
         known = [str(path) for path in self._known_runs() if path != run_dir][-49:] + [str(run_dir)]
-        QSettings().setValue(PREFIX + "known_runs", known)
+        stored.write(PREFIX + "known_runs", known)
 
     def _refuse(self, title: str, message: str) -> None:
         self.status_label.setText(message)
