@@ -165,7 +165,7 @@ def train_features(config: FeatureTrainConfig, cancel: CancelToken | None = None
         optimizer.step()
         step += 1
         if step % 50 == 0:
-            log.info("feature net step %d: loss %.4f (%.0f s)", step, float(loss), time.perf_counter() - start)
+            log.info("feature net step %d: loss %.4f (%.0f s)", step, loss.item(), time.perf_counter() - start)
     seconds = time.perf_counter() - start
     scores = evaluate_features(model, val_images, val_labels)
     majority_race = float(torch.bincount(val_labels[:, 2], minlength=NUM_RACES).max()) / len(val_labels)
