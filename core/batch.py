@@ -19,10 +19,10 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -46,6 +46,7 @@ READ_AHEAD = 2  # decoded photos waiting for the generator: never starved, yet f
 WRITE_BEHIND_PIXELS = 200_000_000  # output pixels waiting to be written (600 MB as RGB) before the models wait
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -215,20 +216,13 @@ def _is_inside(path: Path, folder: Path) -> bool:
 
 def process_file(pipeline: FacePipeline, job: Job, output: OutputSettings,
                  cancel: CancelToken | None = None) -> FileOutcome:
-    """Restore one file and write its outputs; errors the user can cause become a failed outcome."""
-    early = check_target(job, output)
-    if early is not None:
-        return early
-    timings: dict[str, float] = {}
-    image = _guarded(job, timings, lambda: decode(pipeline, job, timings, output))
-    if isinstance(image, FileOutcome):
-        return image
-    keep = output.save_compare  # the comparison needs the background; without it, paste in place
-    result = _guarded(job, timings, functools.partial(restore, pipeline, image, timings, cancel, keep))
-    if isinstance(result, FileOutcome):
-        return result
-    del image  # the decoded photo is not needed while the result is written
-    return finish_file(result, job, output, timings)
+    """Restore one file and write its outputs: the batch's flow for one job, in turn on this thread.
+    Errors the user can cause become a failed outcome; Cancelled passes through."""
+    outcomes: list[FileOutcome] = []
+    _run_flow(pipeline, [job], output, outcomes.append, cancel, None, _InTurn(), read_ahead=0, max_writes=0)
+    if not outcomes:
+        raise Cancelled()
+    return outcomes[0]
 
 
 def check_target(job: Job, output: OutputSettings) -> FileOutcome | None:
@@ -257,6 +251,16 @@ def existing_output(path: Path) -> Literal["none", "ours", "foreign", "damaged"]
     if was_written_here(path):
         return "ours"
     return "foreign" if is_complete_image(path) else "damaged"
+
+
+def prepare_file(pipeline: FacePipeline, job: Job, output: OutputSettings,
+                 timings: dict[str, float]) -> LoadedImage | FileOutcome:
+    """The first step of a file (on an I/O thread when overlapped): its outcome when it must not run
+    (check_target) or cannot be read or made (decode), else the decoded photo."""
+    early = check_target(job, output)
+    if early is not None:
+        return early
+    return _guarded(job, timings, lambda: decode(pipeline, job, timings, output))
 
 
 def decode(pipeline: FacePipeline, job: Job, timings: dict[str, float], output: OutputSettings) -> LoadedImage:
@@ -382,10 +386,10 @@ def run_batch(pipeline: FacePipeline, jobs: Sequence[Job], output: OutputSetting
             on_file(outcome)
         progress(len(outcomes), len(jobs), outcome.source.name)
 
-    if io_threads > 0:
-        _run_overlapped(pipeline, jobs, output, report, cancel, pause, io_threads)
-    else:
-        _run_in_turn(pipeline, jobs, output, report, cancel, pause)
+    pool: Executor = ThreadPoolExecutor(io_threads, thread_name_prefix="facesr-io") if io_threads > 0 else _InTurn()
+    with pool:
+        _run_flow(pipeline, jobs, output, report, cancel, pause, pool,
+                  read_ahead=READ_AHEAD if io_threads > 0 else 0, max_writes=io_threads)
     outcomes += [FileOutcome(job.source, job.target, "cancelled") for job in jobs[len(outcomes):]]
     return BatchSummary(tuple(outcomes), time.perf_counter() - start)
 
@@ -397,19 +401,6 @@ def remove_leftovers_of_killed_runs(jobs: Sequence[Job]) -> None:
     for folder in sorted(folders | {f / sub for f in folders for sub in ("compare", "faces")}):
         if folder.is_dir():
             remove_leftovers(folder)
-
-
-def _run_in_turn(pipeline: FacePipeline, jobs: Sequence[Job], output: OutputSettings,
-                 report: Callable[[FileOutcome], None], cancel: CancelToken | None, pause: PauseGate | None) -> None:
-    for job in jobs:
-        if pause is not None:
-            pause.wait(cancel)
-        if cancel is not None and cancel.cancelled:
-            return
-        try:
-            report(process_file(pipeline, job, output, cancel))
-        except Cancelled:
-            return
 
 
 class _InFlight:
@@ -448,47 +439,58 @@ class _InFlight:
             self._report(outcome)
 
 
-def _run_overlapped(pipeline: FacePipeline, jobs: Sequence[Job], output: OutputSettings,
-                    report: Callable[[FileOutcome], None], cancel: CancelToken | None, pause: PauseGate | None,
-                    io_threads: int) -> None:
-    """Decode READ_AHEAD files ahead and write behind in a thread pool; the models run on this thread."""
-    in_flight = _InFlight(report, io_threads)
-    with ThreadPoolExecutor(io_threads, thread_name_prefix="facesr-io") as pool:
-        reads: deque[Future[LoadedImage | FileOutcome]] = deque()
-        timings: list[dict[str, float]] = [{} for _ in jobs]
+def _run_flow(pipeline: FacePipeline, jobs: Sequence[Job], output: OutputSettings,
+              report: Callable[[FileOutcome], None], cancel: CancelToken | None, pause: PauseGate | None,
+              pool: Executor, read_ahead: int, max_writes: int) -> None:
+    """The one flow of every file: prepare_file (check, decode) -> restore -> finish_file (write), the
+    outcomes reported in job order on this thread, pause and cancel heard between files.
+
+    Where each step runs is the only difference between the ways of running it: the models always
+    run on this thread; ``pool`` runs the reads and writes. With I/O threads, files are decoded up to
+    ``read_ahead`` ahead and up to ``max_writes`` are written behind while the models work on the next
+    one; with _InTurn (read_ahead 0), each file is read, restored and written before the next begins.
+    """
+    in_flight = _InFlight(report, max_writes)
+    reads: deque[Future[LoadedImage | FileOutcome]] = deque()
+    timings: list[dict[str, float]] = [{} for _ in jobs]
+    try:
+        for index, job in enumerate(jobs):
+            in_flight.drain()
+            if pause is not None and pause.paused:
+                in_flight.drain(0)  # report what is finished before sitting still
+                pause.wait(cancel)
+            if cancel is not None and cancel.cancelled:
+                return
+            # reads are queued before this file's write, so the pool's FIFO keeps the generator fed
+            for ahead in range(index + len(reads), min(index + read_ahead + 1, len(jobs))):
+                reads.append(pool.submit(prepare_file, pipeline, jobs[ahead], output, timings[ahead]))
+            image = reads.popleft().result()
+            if isinstance(image, FileOutcome):
+                in_flight.add_done(image)
+                continue
+            result = _guarded(job, timings[index], functools.partial(restore, pipeline, image, timings[index],
+                                                                     cancel, output.save_compare))
+            del image  # the decoded photo is not needed while the result is written
+            if isinstance(result, FileOutcome):
+                in_flight.add_done(result)
+                continue
+            in_flight.add(pool.submit(finish_file, result, job, output, timings[index]), result.image.size // 3)
+            del result  # held by the write alone, which frees it when done
+    except Cancelled:
+        return
+    finally:
+        for read in reads:
+            read.cancel()
+        in_flight.drain(0)  # finished restorations are still written and reported
+
+
+class _InTurn(Executor):
+    """An executor that runs each call at once on the calling thread: the flow without I/O threads."""
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future: Future[T] = Future()
         try:
-            for index, job in enumerate(jobs):
-                # reads are queued before this file's write, so the pool's FIFO keeps the generator fed
-                for ahead in range(index + len(reads), min(index + READ_AHEAD + 1, len(jobs))):
-                    reads.append(pool.submit(_read, pipeline, jobs[ahead], output, timings[ahead]))
-                in_flight.drain()
-                if pause is not None and pause.paused:
-                    in_flight.drain(0)  # report what is finished before sitting still
-                    pause.wait(cancel)
-                if cancel is not None and cancel.cancelled:
-                    return
-                image = reads.popleft().result()
-                if isinstance(image, FileOutcome):
-                    in_flight.add_done(image)
-                    continue
-                result = _guarded(job, timings[index], functools.partial(restore, pipeline, image, timings[index],
-                                                                         cancel, output.save_compare))
-                del image  # the decoded photo is not needed while the result is written
-                if isinstance(result, FileOutcome):
-                    in_flight.add_done(result)
-                    continue
-                in_flight.add(pool.submit(finish_file, result, job, output, timings[index]), result.image.size // 3)
-        except Cancelled:
-            return
-        finally:
-            for read in reads:
-                read.cancel()
-            in_flight.drain(0)  # finished restorations are still written and reported
-
-
-def _read(pipeline: FacePipeline, job: Job, output: OutputSettings,
-          timings: dict[str, float]) -> LoadedImage | FileOutcome:
-    early = check_target(job, output)
-    if early is not None:
-        return early
-    return _guarded(job, timings, lambda: decode(pipeline, job, timings, output))
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # noqa: BLE001 - delivered by result(), as a thread pool would (Ctrl-C is not)
+            future.set_exception(error)
+        return future
