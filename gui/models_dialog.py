@@ -32,6 +32,7 @@ from core.progress import CancelToken, ProgressCallback
 from gui import settings as stored
 from gui.i18n import fill
 from gui.restore_options import installed_models
+from gui.tab_support import show_error
 from gui.worker import Job, WorkerThread
 
 COLUMNS = 6
@@ -410,9 +411,7 @@ class ModelsDialog(QDialog):
 
     def _error(self, title: str, text: str) -> None:
         self.status.setText(text)
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
-        box.open()
-        self.error_box = box
+        self.error_box = show_error(self, title, text)
 
     def done(self, result: int) -> None:
         self.downloader.shutdown(timeout_ms=None)  # cancels a download; the next chunk's check ends it

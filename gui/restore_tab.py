@@ -41,7 +41,7 @@ from gui.face_strip import FaceStrip
 from gui.i18n import fill
 from gui.qimage import from_qimage, to_qimage_levels
 from gui.restore_options import RestoreOptions, installed_models
-from gui.tab_support import set_action_texts
+from gui.tab_support import set_action_texts, show_error
 from gui.worker import Job, WorkerThread
 
 log = logging.getLogger(__name__)
@@ -730,13 +730,8 @@ class RestoreTab(QWidget):
         return answer == QMessageBox.StandardButton.Yes
 
     def _show_error(self, title: str, text: str) -> None:
-        """A non-blocking error dialog (the message names the file and the cause)."""
-        if self._error_box is not None:
-            self._error_box.close()
-        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.open()
-        self._error_box = box
+        """The application's error dialog (the message names the file and the cause), told to the status bar too."""
+        self._error_box = show_error(self, title, text)
         self.message.emit(f"{title}: {text}")
 
     # --- lifetime --------------------------------------------------------------------------------

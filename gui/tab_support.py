@@ -12,12 +12,20 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QGridLayout, QHBoxLayout, Q
 TITLE_BAR_EXTRA_PX = 160  # a title bar's icon, buttons and margins besides its text
 
 
+ERROR_BOX_NAME = "error-message"
+
+
 def show_error(parent: QWidget, title: str, text: str) -> QMessageBox:
-    """A warning box that does not block the caller (open(), not exec()): the event loop, and with it
-    running work and tests, go on while it is shown."""
-    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
-    box.setObjectName("error-message")
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    """The application's one error dialog: a warning box that does not block the caller (open(), not exec()),
+    so the event loop, and with it running work and tests, go on while it is shown. A window has one such box:
+    a new error replaces the text of one still open instead of stacking a second box on it."""
+    box = parent.findChild(QMessageBox, ERROR_BOX_NAME, Qt.FindChildOption.FindDirectChildrenOnly)
+    if box is None:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
+        box.setObjectName(ERROR_BOX_NAME)
+    else:
+        box.setWindowTitle(title)
+        box.setText(text)
     fit_title(box)
     box.open()
     return box
