@@ -1,6 +1,7 @@
 """Face alignment maths: the FFHQ 5-point template, warping a face onto it, and pasting a face back.
 
-Pure functions on numpy arrays (no state, no Qt, no torch except in the optional ``parsing_mask``).
+Pure functions on numpy arrays (no state, no Qt, no torch); the blend mask comes from the caller (a soft
+square here, or core.parsing's face outline).
 
 Coordinate convention, everywhere in this module: OpenCV's, where pixel (i, j) has its centre at the
 point (i, j) and covers [i - 0.5, i + 0.5]. Resizing a picture by a factor f therefore maps a point p
@@ -10,21 +11,10 @@ upscale step, which shows as a faint double edge around restored eyes.
 
 from __future__ import annotations
 
-import functools
-import logging
-from typing import TYPE_CHECKING
-
-
 import cv2
 import numpy as np
 
-from core.errors import ModelError
 from core.types import AlignedFace, FaceDetection
-
-if TYPE_CHECKING:
-    import torch
-
-log = logging.getLogger(__name__)
 
 # Left eye, right eye, nose tip, left and right mouth corners (image left/right) of an FFHQ 512 crop.
 FFHQ_TEMPLATE_512: np.ndarray = np.array(
@@ -48,11 +38,6 @@ MASK_FEATHER = 0.10
 PAD_BLUR_SIGMA = 0.02  # of the crop side, as the FFHQ alignment script (blur = 0.02 * quad size)
 PAD_BLUR_RAMP = 0.05  # blur fades in over this fraction of the side outside the photo edge
 PAD_FADE = 0.25  # beyond the photo edge, fade to the median colour over this fraction of the side
-
-# ParseNet (19 CelebAMask-HQ classes): everything but background (0) and classes 14, 16, 17, 18
-# (neck, cloth, hair, hat), as facexlib's MASK_COLORMAP.
-PARSE_SIZE = 512
-PARSE_FACE_LABELS = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15])
 
 BT601 = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
@@ -170,53 +155,6 @@ def paste_face(
     base = target.astype(np.float32)
     blended = base + alpha[..., None] * (warped.astype(np.float32) - base)
     target[...] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
-
-
-def parsing_mask(face: np.ndarray, device: str = "cpu") -> np.ndarray | None:
-    """A soft face-region mask from ParseNet (face, hair-free), or None when its weights are absent.
-
-    Follows the face outline instead of the crop square, so hair, hats and background around a face
-    keep the background's look. Never downloads: fetch ``parsenet`` first
-    (``python main.py models --download parsenet``).
-    """
-    from core.downloads import weights_path
-
-    _check_rgb(face, "face")
-    path = weights_path("parsenet")
-    if not path.is_file():
-        return None
-    import torch
-
-    net = _load_parsenet(str(path), path.stat().st_mtime_ns, device)
-    side = PARSE_SIZE
-    pixels = cv2.resize(face, (side, side), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 127.5 - 1.0
-    batch = torch.from_numpy(pixels.transpose(2, 0, 1)).unsqueeze(0).to(device)
-    with torch.inference_mode():
-        labels = net(batch)[0].argmax(dim=1)[0].cpu().numpy()
-    keep: np.ndarray = np.isin(labels, PARSE_FACE_LABELS).astype(np.float32)
-    # Blur and clear the border as facexlib does, then scale the 512 mask to the face.
-    keep = cv2.GaussianBlur(keep, (101, 101), 11)
-    keep = cv2.GaussianBlur(keep, (101, 101), 11)
-    keep[:10, :] = keep[-10:, :] = 0.0
-    keep[:, :10] = keep[:, -10:] = 0.0
-    height, width = face.shape[:2]
-    return np.clip(cv2.resize(keep, (width, height), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
-
-
-@functools.lru_cache(maxsize=1)
-def _load_parsenet(path: str, mtime_ns: int, device: str) -> torch.nn.Module:  # mtime_ns keys the cache
-    import torch
-    from facexlib.parsing.parsenet import ParseNet  # facexlib's package init is slow: import on first use
-
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        net = ParseNet(in_size=PARSE_SIZE, out_size=PARSE_SIZE, parsing_ch=19)
-        net.load_state_dict(state, strict=True)
-    except Exception as exc:  # a truncated file, a pickle with code, other weights under this name
-        cause = f"cannot load the ParseNet face-parsing weights ({exc}); delete the file and download it again"
-        raise ModelError(path, cause) from exc
-    log.info("loaded ParseNet from %s", path)
-    return net.eval().to(device)
 
 
 def _check_rgb(array: np.ndarray, what: str) -> None:

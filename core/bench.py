@@ -2,7 +2,7 @@
 
 Measures, for a folder of photos (or photos generated here from scikit-image's public-domain
 astronaut, of two kinds: ``small`` 0.5-3 Mpx, ``real`` 1.2-12 Mpx as from a phone or a camera): the
-time per stage of one photo (decode, detect, align, restore, background, paste, encode), the
+time per stage of one photo (decode, detect, align, restore, mask, background, paste, encode), the
 generator's faces/s at batch 1 and at the largest batch the free memory allows (up to 8), photos/s
 of a whole batch end to end (sequential and with decode/encode overlapped), how much the non-network
 stages add to the network time, and the peak resident memory, per model and overall.
@@ -44,7 +44,7 @@ from core.restorer import Restorer, batch_for_memory, choose_device
 
 log = logging.getLogger(__name__)
 
-STAGES = ("decode", "detect", "align", "restore", "background", "paste", "encode")
+STAGES = ("decode", "detect", "align", "restore", "mask", "background", "paste", "encode")
 NETWORK_STAGES = ("detect", "restore")
 # Generated photos: (width, height, astronaut tiles) -- a phone snapshot, a scan, a group photo.
 SYNTHETIC_SIZES = ((800, 600, 1), (1600, 1200, 2), (2000, 1500, 3))

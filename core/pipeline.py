@@ -26,6 +26,7 @@ from core.imaging import resize_to
 from core.io import LoadedImage
 from core.memory import check_output_fits
 from core.models.loading import load_model
+from core.parsing import FaceParser
 from core.progress import CancelToken, ProgressCallback, no_progress
 from core.restorer import Restorer
 from core.types import AlignedFace, FaceStatus, LeftFaces, RestoredFace, RestoreResult
@@ -55,12 +56,6 @@ def _background_pool() -> ThreadPoolExecutor:
 @functools.lru_cache(maxsize=8)
 def _soft_mask(size: int) -> np.ndarray:
     return align.soft_mask(size)
-
-
-def face_mask(restored: np.ndarray) -> np.ndarray:
-    """The parsing mask when ParseNet's weights are installed, else the soft rectangle mask."""
-    parsed = align.parsing_mask(restored)
-    return parsed if parsed is not None else _soft_mask(restored.shape[0])
 
 
 def compose(result: RestoreResult, blend: float = 1.0, selected: Collection[int] | None = None,
@@ -125,7 +120,8 @@ class FacePipeline:
     """Loaded models + settings; ``restore`` turns one decoded photo into a RestoreResult."""
 
     def __init__(self, settings: RestoreSettings, restorer: Restorer | None = None,
-                 detector: Detector | None = None, background_model: Restorer | None = None) -> None:
+                 detector: Detector | None = None, background_model: Restorer | None = None,
+                 parser: FaceParser | None = None) -> None:
         self.settings = settings
         self.restorer = restorer or Restorer(load_model(settings.model), settings.device, settings.fidelity)
         if self.restorer.info.kind != "face" and not settings.aligned:
@@ -133,6 +129,8 @@ class FacePipeline:
                              "model: use it as the background model (--bg-model)")
         self.restorer.fidelity = settings.fidelity
         self._detector = detector
+        # ParseNet runs where the face model runs; it loads on the first face it masks
+        self.parser = parser if parser is not None else FaceParser(self.restorer.device)
         self.background_model = background_model
         if background_model is None and settings.bg_model:
             self.background_model = Restorer(load_model(settings.bg_model), settings.device)
@@ -149,7 +147,8 @@ class FacePipeline:
         result.image): one full-size copy less, for a batch that writes the result and moves on.
 
         ``progress`` hears each stage ("detecting faces", "restoring faces" with faces done out of
-        the faces to restore, "upscaling the background", "pasting faces")."""
+        the faces to restore, "upscaling the background", "pasting faces"); the faces' masks are made
+        at the end of "restoring faces" (the timings' "mask" stage)."""
         height, width = image.rgb.shape[:2]  # a result too large for the limit or the free memory: refused now
         check_output_fits(image.path, width, height, self.settings, has_alpha=image.alpha is not None,
                           keep_background=keep_background)
@@ -174,12 +173,14 @@ class FacePipeline:
                                                   lambda done: progress(done, len(wanted), "restoring faces"))
         if image.is_gray:
             outputs = [to_gray(output) for output in outputs]
-        by_face = {id(face): output for face, output in zip(wanted, outputs, strict=True)}
+        with _timed(timings, "mask"):
+            masks = self.face_masks(outputs, cancel)
+        by_face = {id(face): (output, mask) for face, output, mask in zip(wanted, outputs, masks, strict=True)}
         progress(len(wanted), len(wanted), "upscaling the background")
         with _timed(timings, "background"):  # with the plain enlargement: the time the model thread waited for it
             background = enlarged.result() if enlarged is not None else \
                 upscale_background(rgb, scale, self.background_model, self.settings.tile, cancel)
-        faces = tuple(self._outcome(face, by_face.get(id(face))) for face in aligned)
+        faces = tuple(self._outcome(face, *by_face.get(id(face), (None, None))) for face in aligned)
         result = RestoreResult(image=background, background=background, alpha=upscale_alpha(image.alpha, scale),
                                faces=faces, scale=scale, timings=timings,
                                warnings=image.warnings + self._face_warnings(faces))
@@ -202,7 +203,8 @@ class FacePipeline:
         output = self.restorer.restore_faces([aligned.image], cancel)[0]
         if image.is_gray:
             output = to_gray(output)
-        faces = result.faces[:index] + (self._outcome(aligned, output),) + result.faces[index + 1:]
+        mask = self.face_masks([output], cancel)[0]
+        faces = result.faces[:index] + (self._outcome(aligned, output, mask),) + result.faces[index + 1:]
         updated = dataclasses.replace(result, faces=faces)
         return dataclasses.replace(updated, image=compose(updated, self.settings.blend, gray=image.is_gray))
 
@@ -210,10 +212,23 @@ class FacePipeline:
         """Whether ``restore`` gives ``face`` to the model: its warp does not shrink it, or force is on."""
         return face.warp_scale >= MIN_WARP_SCALE or self.settings.force_small_model
 
+    def face_masks(self, restored: list[np.ndarray], cancel: CancelToken | None = None) -> list[np.ndarray]:
+        """Each restored face's blend mask: its outline from ParseNet when the weights are installed, else
+        the soft square. ``cancel`` is checked before each face and after the last (ParseNet takes a
+        while on a CPU)."""
+        masks = []
+        for face in restored:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            parsed = self.parser.mask(face)
+            masks.append(parsed if parsed is not None else _soft_mask(face.shape[0]))
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        return masks
+
     @staticmethod
-    def _outcome(face: AlignedFace, restored: np.ndarray | None) -> RestoredFace:
+    def _outcome(face: AlignedFace, restored: np.ndarray | None, mask: np.ndarray | None) -> RestoredFace:
         status = FaceStatus.RESTORED if restored is not None else FaceStatus.LEFT_TO_BACKGROUND
-        mask = face_mask(restored) if restored is not None else None
         return RestoredFace(face.detection, status, face.warp_scale, face.matrix, face.image.shape[0], restored, mask)
 
     @staticmethod

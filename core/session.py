@@ -1,7 +1,8 @@
 """Interactive restoring (the desktop application's Restore tab) without any Qt.
 
 ``PipelineCache`` keeps one FacePipeline warm between photos and option changes: the model, the
-detector and the background model are each rebuilt only when their own options change. ``Restoration``
+detector and the background model are each rebuilt only when their own options change (the face parser
+only when the device does). ``Restoration``
 is one photo's result plus what re-compositing needs (blend, face selection), and ``default_save_path``
 names outputs so that the original photo is never the default target.
 """
@@ -55,14 +56,17 @@ class PipelineCache:
         restorer = old.restorer if old is not None and _model_key(old.settings) == _model_key(settings) else None
         background = old.background_model if old is not None and \
             _background_key(old.settings) == _background_key(settings) else None
+        parser = old.parser if old is not None else None
         del old  # an unused model is freed before the next one loads
         if restorer is None:
             progress(0, 0, "loading the model")
             restorer = Restorer(load_model(settings.model), settings.device, settings.fidelity)
             if self.cpu_chunk and restorer.device.type == "cpu":
                 restorer.max_batch = max(1, min(restorer.max_batch, self.cpu_chunk))
+        if parser is not None and parser.device != restorer.device:
+            parser = None  # ParseNet follows the face model to its device
         self._pipeline = FacePipeline(settings, restorer=restorer, detector=self._detector_for(settings),
-                                      background_model=background)
+                                      background_model=background, parser=parser)
         return self._pipeline
 
     def _detector_for(self, settings: RestoreSettings) -> Detector:

@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 RECOMPOSE_DELAY_MS = 15  # a slider drag's many steps give at most one re-composite per 15 ms
 SAVE_FILTERS = {".png": "PNG (*.png)", ".jpg": "JPEG (*.jpg *.jpeg)", ".webp": "WebP (*.webp)",
                 ".tif": "TIFF (*.tif *.tiff)"}
-STAGES = ("detect", "align", "restore", "background", "paste")
+STAGES = ("detect", "align", "restore", "mask", "background", "paste")
 
 
 @dataclass(frozen=True)
@@ -355,7 +355,7 @@ class RestoreTab(QWidget):
         """Faces found and restored, then each stage's time: the status-bar line after a restore."""
         result = restoration.result
         names = {"detect": self.tr("detect"), "align": self.tr("align"), "restore": self.tr("restore"),
-                 "background": self.tr("background"), "paste": self.tr("paste")}
+                 "mask": self.tr("mask"), "background": self.tr("background"), "paste": self.tr("paste")}
         times = " · ".join(fill(self.tr("%1 %2 s"), names[stage], f"{result.timings[stage]:.2f}")
                            for stage in STAGES if stage in result.timings)
         faces = fill(self.tr("%1: %2 face(s) found, %3 restored"), restoration.name, len(result.faces),

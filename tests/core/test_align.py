@@ -222,31 +222,3 @@ def test_mask_of_another_size_is_resized_and_inputs_are_checked() -> None:
     align.paste_face(canvas, face.image, face.matrix, 1, align.soft_mask(512), crop_size=CROP)
     with pytest.raises(ValueError, match="uint8 HxWx3"):
         align.paste_face(canvas.astype(np.float32), face.image, face.matrix, 1, align.soft_mask(CROP), crop_size=CROP)
-
-
-def test_parsing_mask_is_none_without_weights(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("FACESR_MODELS_DIR", str(tmp_path))
-    assert align.parsing_mask(np.zeros((64, 64, 3), np.uint8)) is None
-
-
-@pytest.mark.slow
-def test_parsing_mask_with_randomly_initialised_weights(tmp_path, monkeypatch) -> None:
-    torch = pytest.importorskip("torch")
-    parsenet = pytest.importorskip("facexlib.parsing.parsenet")
-    monkeypatch.setenv("FACESR_MODELS_DIR", str(tmp_path))
-    torch.manual_seed(0)
-    network = parsenet.ParseNet(in_size=512, out_size=512, parsing_ch=19)
-    torch.save(network.state_dict(), tmp_path / "parsing_parsenet.pth")
-    mask = align.parsing_mask(textured_photo(96, 96))
-    assert mask is not None and mask.shape == (96, 96) and mask.dtype == np.float32
-    assert 0.0 <= mask.min() and mask.max() <= 1.0
-    assert mask[0].max() == 0.0  # the cleared border
-
-
-def test_parsing_mask_reports_a_corrupt_file(tmp_path, monkeypatch) -> None:
-    from core.errors import ModelError
-
-    monkeypatch.setenv("FACESR_MODELS_DIR", str(tmp_path))
-    (tmp_path / "parsing_parsenet.pth").write_bytes(b"not a checkpoint")
-    with pytest.raises(ModelError, match=r"parsing_parsenet\.pth"):
-        align.parsing_mask(np.zeros((64, 64, 3), np.uint8))

@@ -35,7 +35,7 @@ def test_each_own_architecture_restores_the_astronaut_face(tmp_path: Path, astro
     changed = np.abs(result.image.astype(int) - result.background.astype(int)).max(axis=2) > 8
     assert changed[rows, cols].mean() > 0.5  # a random model visibly changes the face ...
     assert not changed[800:, 800:].any()  # ... and nothing far from it
-    assert {"detect", "align", "restore", "background", "paste"} <= result.timings.keys()
+    assert {"detect", "align", "restore", "mask", "background", "paste"} <= result.timings.keys()
 
 
 def test_identity_model_pastes_back_without_visible_change(identity_model: Path, astronaut: np.ndarray) -> None:

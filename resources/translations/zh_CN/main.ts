@@ -732,6 +732,10 @@ The file is checked against its published SHA-256 before it is used. Download it
             <translation>修复</translation>
         </message>
         <message>
+            <source>mask</source>
+            <translation>蒙版</translation>
+        </message>
+        <message>
             <source>background</source>
             <translation>背景</translation>
         </message>
