@@ -32,7 +32,7 @@ from core.types import LeftFaces
 from gui import settings as stored
 from gui.restore_options import RestoreOptions, installed_models, without_mnemonic
 from gui.tab_support import PathField, show_error, with_shortcut
-from gui.worker import WorkerThread
+from gui.worker import JobQueue, WorkerThread
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class BatchTab(QWidget):
         super().__init__(parent)
         self.setAcceptDrops(True)
         self._runner = WorkerThread(self)
+        self._queue = JobQueue(self._runner, self)
         self._relay = _Relay(self)
         self._relay.ready.connect(self._on_ready)
         self._relay.file_done.connect(self._on_file_done)
@@ -186,7 +187,7 @@ class BatchTab(QWidget):
         self._save_settings()
         if self._gate is not None:
             self._gate.resume()
-        self._runner.shutdown(timeout_ms=None)  # a thread object destroyed while running aborts Qt
+        self._queue.shutdown(timeout_ms=None)  # a thread object destroyed while running aborts Qt
         self._lister.shutdown(timeout_ms=None)  # listing models cannot be cancelled
 
     def refresh_models(self) -> None:
@@ -228,11 +229,8 @@ class BatchTab(QWidget):
         self.progress_bar.setRange(0, len(jobs))
         self.progress_bar.setValue(0)
         self.status_label.setText(self.tr("Loading the model\u2026"))
-        worker = self._runner.submit(_batch_job(restore, output, jobs, self._gate, self._relay))
-        worker.progress.connect(self._on_progress)
-        worker.finished.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
-        worker.cancelled.connect(self._on_cancelled)
+        self._queue.start("batch", _batch_job(restore, output, jobs, self._gate, self._relay), self._on_finished,
+                          failed=self._on_failed, cancelled=self._on_cancelled, progress=self._on_progress)
         self._update_buttons()
 
     def settings(self) -> tuple[RestoreSettings, OutputSettings]:

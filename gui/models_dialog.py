@@ -33,7 +33,7 @@ from gui import settings as stored
 from gui.i18n import fill
 from gui.restore_options import installed_models
 from gui.tab_support import show_error
-from gui.worker import Job, WorkerThread
+from gui.worker import Job, JobQueue, WorkerThread
 
 COLUMNS = 6
 CATALOGUE_COLUMNS = 6  # name, for, size, licence, progress, Download/Cancel
@@ -59,7 +59,7 @@ class ModelsDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = WorkerThread(self)
-        self._on_done: Callable[[Any], None] | None = None
+        self.jobs = JobQueue(self.runner, self)  # listing and importing, one at a time
         self.entries: list[ModelInfo | ModelError] = []
         self.default: Path | None = None
         self.table = QTableWidget(0, COLUMNS)
@@ -380,25 +380,18 @@ class ModelsDialog(QDialog):
 
     def _run(self, job: Job, on_done: Callable[[Any], None], text: str) -> None:
         """Submit ``job``; ``on_done(result)`` runs in the UI thread when it succeeds."""
-        if self.runner.busy:
+        if not self.jobs.start("models", job, lambda result: self._job_finished(on_done, result),
+                               failed=self._job_failed, cancelled=self._idle):
             return
-        worker = self.runner.submit(job)
-        self._on_done = on_done
-        worker.finished.connect(self._job_finished)
-        worker.failed.connect(self._job_failed)
-        worker.cancelled.connect(self._idle)
         self.status.setText(text)
         self.import_button.setEnabled(False)
         self.default_button.setEnabled(False)
 
-    def _job_finished(self, result: object) -> None:
-        on_done, self._on_done = self._on_done, None
+    def _job_finished(self, on_done: Callable[[Any], None], result: object) -> None:
         self._idle()
-        if on_done is not None:
-            on_done(result)
+        on_done(result)
 
     def _job_failed(self, message: str) -> None:
-        self._on_done = None
         self._idle()
         self._error(self.tr("Model error"), message)
 
@@ -415,7 +408,7 @@ class ModelsDialog(QDialog):
 
     def done(self, result: int) -> None:
         self.downloader.shutdown(timeout_ms=None)  # cancels a download; the next chunk's check ends it
-        self.runner.shutdown(timeout_ms=None)  # listing and importing cannot be cancelled: wait for them
+        self.jobs.shutdown(timeout_ms=None)  # listing and importing cannot be cancelled: wait for them
         super().done(result)
 
     # --- texts -----------------------------------------------------------------------------------

@@ -25,10 +25,10 @@ import numpy as np
 from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
-                               QProgressDialog, QPushButton, QSplitter, QVBoxLayout, QWidget)
+                               QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from core import session
-from core.downloads import fetch_weights, weights_info, weights_path
+from core.downloads import weights_info
 from core.config import RestoreSettings
 from core.imaging import resize_to
 from core.io import IMAGE_EXTENSIONS, LoadedImage, read_image, write_image
@@ -37,12 +37,13 @@ from core.progress import CancelToken, ProgressCallback
 from core.session import PipelineCache, Restoration
 from gui import settings as stored
 from gui.compare_view import MIN_LEVEL_SIDE, CompareView, Pyramid
+from gui.detector_download import DetectorDownload, needs_download
 from gui.face_strip import FaceStrip
 from gui.i18n import fill
 from gui.qimage import from_qimage, to_qimage_levels
 from gui.restore_options import RestoreOptions, installed_models
 from gui.tab_support import set_action_texts, show_error
-from gui.worker import Job, WorkerThread
+from gui.worker import Job, JobQueue, WorkerThread
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ class RestoreTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = WorkerThread(self)
+        self.jobs = JobQueue(self.runner, self)  # open, restore, save, warm, download: one at a time
         self.composer = WorkerThread(self)  # re-composites, so they never wait behind a restore
         self._compose_wanted: tuple[Restoration, float, frozenset[int]] | None = None
         self.cache = PipelineCache(cpu_chunk=1)  # one face per pass on the CPU: Cancel answers within a face
@@ -98,11 +100,8 @@ class RestoreTab(QWidget):
         self._opening: tuple[list[Source], int] | None = None  # the photo the running "open" job decodes
         self._warmed: tuple[object, ...] | None = None  # the options the pipeline was last warmed up with
         self._shut_down = False  # the window is closing: results still queued for the UI thread start no new job
-        self._pending: list[tuple[str, Callable[[], None]]] = []  # started in order when the worker is free
-        self._job_kind = ""
         self._run_blend = 1.0  # the blend the running restore composes with
-        self._on_done: Callable[[Any], None] | None = None
-        self.download_dialog: QProgressDialog | None = None
+        self.downloads = DetectorDownload(self.jobs, self)
         self._models_known = False
         self._error_box: QMessageBox | None = None
         self._build()
@@ -193,6 +192,10 @@ class RestoreTab(QWidget):
         self.faces.face_activated.connect(self.zoom_to_face)
         self.faces.restore_requested.connect(self.restore_face)
         self._recompose_timer.timeout.connect(self.recompose)
+        self.jobs.state_changed.connect(self._update_state)
+        self.downloads.installed.connect(self._downloaded)
+        self.downloads.abandoned.connect(self.options.revert_detector)
+        self.downloads.failed.connect(lambda message: self._show_error(self.tr("The download failed"), message))
 
     # --- opening ---------------------------------------------------------------------------------
 
@@ -238,10 +241,10 @@ class RestoreTab(QWidget):
     def show_batch_result(self, photo: Path, result: Path) -> None:
         """A file the Batch tab finished: its photo, plainly upscaled, left and the result the batch wrote
         right. No model runs; F5 restores the photo here with this tab's options."""
-        if self.runner.busy:
-            self._queue("restore", lambda: self.show_batch_result(photo, result))
-            if self._job_kind == "restore":
-                self.runner.cancel()
+        if self.jobs.busy:
+            self.jobs.later("restore", lambda: self.show_batch_result(photo, result))
+            if self.jobs.running("restore"):
+                self.jobs.cancel()
             return
 
         def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[Pyramid, Pyramid]:
@@ -273,11 +276,11 @@ class RestoreTab(QWidget):
         """Decode ``sources[index]`` in the worker; only a photo that decoded becomes the shown one (then
         restored). One that cannot be read leaves the shown photo, its result and its save target as they
         were: a failed open never mixes two photos."""
-        self._pending = [(kind, action) for kind, action in self._pending if kind not in ("open", "restore")]
-        if self.runner.busy:
-            self._queue("open", lambda: self._open(sources, index))
-            if self._job_kind in ("open", "restore", "warm"):  # superseded (a restore warms up anyway)
-                self.runner.cancel()
+        self.jobs.drop("open", "restore")
+        if self.jobs.busy:
+            self.jobs.later("open", lambda: self._open(sources, index))
+            if self.jobs.running("open", "restore", "warm"):  # superseded (a restore warms up anyway)
+                self.jobs.cancel()
             return
         source, max_pixels = sources[index], self.options.settings().max_pixels
 
@@ -310,11 +313,11 @@ class RestoreTab(QWidget):
         """Restore the current photo with the current options (after the running job, if any)."""
         if not 0 <= self.current < len(self.sources):
             return
-        if self.runner.busy:
+        if self.jobs.busy:
             # a newer request replaces the one running: stop it and start this one when it ends
-            self._queue("restore", self.restore_current)
-            if self._job_kind == "restore":
-                self.runner.cancel()
+            self.jobs.later("restore", self.restore_current)
+            if self.jobs.running("restore"):
+                self.jobs.cancel()
             return
         settings = self.options.settings()
         if settings.model is None:
@@ -323,12 +326,12 @@ class RestoreTab(QWidget):
                     "Import a model with Models… (Ctrl+M), for example GFPGANv1.4.pth, or train one in the Train "
                     "tab and press \u201cUse this model\u201d."))
             else:
-                self._queue("restore", self.restore_current)
+                self.jobs.later("restore", self.restore_current)
             return
         source = self.sources[self.current]
         decoded = self._decoded[1] if self._decoded is not None and self._decoded[0] is source else None
         cache = self.cache
-        self._pending = [(kind, action) for kind, action in self._pending if kind != "restore"]  # this is it
+        self.jobs.drop("restore")  # this is it
 
         def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[Restoration, Pyramid, Pyramid]:
             image = decoded or source.image or read_image(source.path, settings.max_pixels)
@@ -377,7 +380,7 @@ class RestoreTab(QWidget):
 
     def restore_face(self, index: int) -> None:
         """"Restore this face": restore face ``index`` alone with the warm model, no full re-run."""
-        if self.restoration is None or self.runner.busy or not 0 <= index < self.restoration.face_count:
+        if self.restoration is None or self.jobs.busy or not 0 <= index < self.restoration.face_count:
             return
         restoration, settings, cache = self.restoration, self.options.settings(), self.cache
         selected = self.faces.selected() | {index}
@@ -452,55 +455,29 @@ class RestoreTab(QWidget):
         # a photo opened here whose restore failed is restored again too: the new options may fix it
         opened_here = self._decoded is not None and 0 <= self.current < len(self.sources) and \
             self._decoded[0] is self.sources[self.current]
-        if self.restoration is not None or opened_here or (self.runner.busy and self._job_kind != "warm"):
+        if self.restoration is not None or opened_here or self.is_busy():
             self.restore_current()
         elif self.current < 0:
             self.warm_up()  # nothing open yet: have the newly chosen model ready
 
     def cancel(self) -> None:
-        self._pending = []
-        if self.runner.busy:
-            self.runner.cancel()
+        self.jobs.drop()
+        if self.jobs.busy:
+            self.jobs.cancel()
             self.progress_label.setText(self.tr("Cancelling…"))
 
     # --- detector weights ------------------------------------------------------------------------
 
     def _detector_changed(self, name: str) -> None:
-        if name != "yunet" and not weights_path(name).is_file():
-            info = weights_info(name)
-            size = f"{info.size / 1e6:.1f} MB" if info.size else self.tr("unknown size")
-            if not self.ask(self.tr("Download the detector?"), fill(self.tr(
-                    "%1 needs its weights (%2) from\n%3\nThey are downloaded once into %4 and checked. "
-                    "Download them now?"), info.description, size, info.url, weights_path(name).parent)):
+        if needs_download(name):
+            if self.ask(*self.downloads.question(name)):
+                self.progress_label.setText(self.tr("Downloading…"))
+                self.downloads.start(name)
+            else:
                 self.options.revert_detector()
-                return
-            self._download(name)
             return
         self.options.accept_detector()
         self._inference_option_changed()
-
-    def _download(self, name: str) -> None:
-        if self.runner.busy and self._job_kind == "warm":  # the model loading at start-up: download after it
-            self._queue("download", lambda: self._download(name))
-            return
-        dialog = QProgressDialog(fill(self.tr("Downloading %1…"), weights_info(name).filename),
-                                 self.tr("Cancel"), 0, 100, self)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        dialog.canceled.connect(self.runner.cancel)
-
-        def job(cancel: CancelToken, progress: ProgressCallback) -> Path:
-            def report(done: int, total: int, message: str) -> None:
-                cancel.raise_if_cancelled()  # ends the download; core removes the partial file
-                progress(done // 1024, total // 1024, message)  # KiB: byte counts overflow a Qt int
-
-            return fetch_weights(name, report)
-
-        if self._start("download", job, lambda path: self._downloaded(name), self.tr("Downloading…")):
-            self.download_dialog = dialog
-        else:
-            dialog.deleteLater()
-            self.options.revert_detector()
 
     def _downloaded(self, name: str) -> None:
         self.message.emit(fill(self.tr("%1 is installed."), weights_info(name).description))
@@ -511,8 +488,8 @@ class RestoreTab(QWidget):
 
     def refresh_models(self, select: str | None = None) -> None:
         """Re-read the installed models (in the worker: loading them can take seconds); ``select`` a path."""
-        if self.runner.busy:
-            self._queue("models", lambda: self.refresh_models(select))
+        if self.jobs.busy:
+            self.jobs.later("models", lambda: self.refresh_models(select))
             return
 
         def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[list, Path | None]:
@@ -536,10 +513,10 @@ class RestoreTab(QWidget):
             return
         settings = self.options.settings()
         if settings.model is None or _warm_key(settings) == self._warmed or \
-                any(kind in ("open", "restore") for kind, _ in self._pending):  # a photo waits: it warms up
+                self.jobs.waiting("open", "restore"):  # a photo waits: it warms up
             return
-        if self.runner.busy:
-            self._queue("warm", self.warm_up)
+        if self.jobs.busy:
+            self.jobs.later("warm", self.warm_up)
             return
         cache, self._warmed = self.cache, _warm_key(settings)
 
@@ -615,21 +592,17 @@ class RestoreTab(QWidget):
 
     def _start(self, kind: str, job: Job, on_done: Callable[[Any], None], text: str) -> bool:
         """Submit ``job``; ``on_done(result)`` runs in the UI thread when it succeeds. False when busy."""
-        if self.runner.busy:
+        if not self.jobs.start(kind, job, on_done, failed=lambda message: self._job_failed(kind, message),
+                               cancelled=lambda: self._job_cancelled(kind), progress=self._progress):
             return False
-        worker = self.runner.submit(job)
-        self._job_kind, self._on_done = kind, on_done
         self._run_blend = self.options.blend()
-        worker.progress.connect(self._progress)
-        worker.finished.connect(self._job_finished)
-        worker.failed.connect(self._job_failed)
-        worker.cancelled.connect(self._job_cancelled)
         self.progress_label.setText(text)
-        self._update_state()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
         return True
 
     def _progress(self, done: int, total: int, message: str) -> None:
-        if self._job_kind == "warm":
+        if self.jobs.running("warm"):
             return
         texts = {"loading the model": self.tr("Loading the model…"), "detecting faces": self.tr("Finding faces…"),
                  "restoring faces": fill(self.tr("Restoring faces: %1 of %2 done…"), done, total),
@@ -641,67 +614,26 @@ class RestoreTab(QWidget):
         # a stage without a count shows an empty bar, not Qt's endless stripe: "busy" says nothing new
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(min(done, max(total, 1)) if total else 0)
-        if self.download_dialog is not None:
-            self.download_dialog.setMaximum(max(total, 1))
-            self.download_dialog.setValue(min(done, max(total, 1)))
 
-    def _job_finished(self, result: object) -> None:
-        on_done = self._on_done
-        self._job_ended()
-        if on_done is not None:
-            on_done(result)
-            self._update_state()  # e.g. Save becomes possible once a result is shown
-        self._run_pending()
-
-    def _job_failed(self, message: str) -> None:
-        kind = self._job_kind
-        self._job_ended()
-        if kind == "download":
-            self.options.revert_detector()
+    def _job_failed(self, kind: str, message: str) -> None:
         if kind == "warm":  # nobody asked for it: the error shows when a photo is restored
             log.info("warming the pipeline up failed: %s", message)
-            self._run_pending()
             return
         if kind == "open":  # the shown photo stays, and so does the list's choice
             self.image_combo.setCurrentIndex(self.current)
             sources, index = self._opening or ([], 0)
-            if sources is not self.sources and index + 1 < len(sources) and not self._pending:
-                self._queue("open", lambda: self._open(sources, index + 1))  # a new list: its next photo
+            if sources is not self.sources and index + 1 < len(sources) and not self.jobs.waiting():
+                self.jobs.later("open", lambda: self._open(sources, index + 1))  # a new list: its next photo
         titles = {"open": self.tr("The photo could not be opened"),
                   "restore": self.tr("The photo could not be restored"), "save": self.tr("The photo was not saved"),
-                  "download": self.tr("The download failed"), "models": self.tr("The models could not be read")}
+                  "models": self.tr("The models could not be read")}
         self._show_error(titles.get(kind, self.tr("Error")), message)
-        self._run_pending()
 
-    def _job_cancelled(self) -> None:
-        kind = self._job_kind
-        if kind == "download":
-            self.options.revert_detector()
-        self._job_ended()
+    def _job_cancelled(self, kind: str) -> None:
         if kind == "open":
             self.image_combo.setCurrentIndex(self.current)
         if kind != "warm":
             self.message.emit(self.tr("Cancelled."))
-        self._run_pending()
-
-    def _job_ended(self) -> None:
-        if self._job_kind == "download":
-            self.download_dialog.close()
-            self.download_dialog.deleteLater()
-            self.download_dialog = None
-        self._job_kind, self._on_done = "", None
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self._update_state()
-
-    def _run_pending(self) -> None:
-        if self._pending and not self.runner.busy:
-            _, action = self._pending.pop(0)
-            action()
-
-    def _queue(self, kind: str, action: Callable[[], None]) -> None:
-        """Run ``action`` when the worker is free; a newer request of the same kind replaces an older one."""
-        self._pending = [(k, a) for k, a in self._pending if k != kind] + [(kind, action)]
 
     def _update_state(self) -> None:
         busy = self.is_busy()
@@ -738,18 +670,17 @@ class RestoreTab(QWidget):
 
     def is_busy(self) -> bool:
         """Work the user asked for is running (warming the pipeline up at start-up is not such work)."""
-        return self.runner.busy and self._job_kind != "warm"
+        return self.jobs.busy and not self.jobs.running("warm")
 
     def shutdown(self) -> None:
         """Cancel any work and wait for the worker thread to stop (the window is closing)."""
         self._shut_down = True
-        self._pending = []
         self._compose_wanted = None
         self._recompose_timer.stop()
         # the blend is stored here, not per slider step: every QSettings write goes to the disk
         self.options.remember()
         # restores stop within one face; model listing cannot be cancelled and is waited for
-        self.runner.shutdown(timeout_ms=None)
+        self.jobs.shutdown(timeout_ms=None)
         self.composer.shutdown(timeout_ms=None)
 
     def changeEvent(self, event: QEvent) -> None:

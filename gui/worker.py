@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -162,6 +163,116 @@ class WorkerThread(QObject):
         if runner is not None:
             runner.deleteLater()  # in its own thread, after its run() has returned
         return worker
+
+
+@dataclass
+class _Outcome:
+    """What the queue calls in the UI thread when its job ends; None: nothing to do."""
+
+    done: Callable[[Any], None] | None = None
+    failed: Callable[[str], None] | None = None
+    cancelled: Callable[[], None] | None = None
+    progress: Callable[[int, int, str], None] | None = None
+
+
+class JobQueue(QObject):
+    """Jobs of one WorkerThread, run one at a time in the order asked, each with a ``kind``.
+
+    A request made while the thread is busy waits as an *action*, a callable run when the thread is free
+    (it builds its job then, from the options of that moment); a newer request of a kind replaces an older
+    one still waiting. ``state_changed`` follows every start and end, after the outcome's own handler.
+    """
+
+    state_changed = Signal()
+
+    def __init__(self, thread: WorkerThread, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thread = thread
+        self.kind = ""  # the running job's kind; "" when idle
+        self._outcome = _Outcome()
+        self._pending: list[tuple[str, Callable[[], None]]] = []
+        self._closed = False
+
+    @property
+    def busy(self) -> bool:
+        return self.thread.busy
+
+    def running(self, *kinds: str) -> bool:
+        return self.busy and self.kind in kinds
+
+    def waiting(self, *kinds: str) -> bool:
+        """An action of one of these kinds (of any kind when none is named) waits for the thread."""
+        return any(not kinds or kind in kinds for kind, _ in self._pending)
+
+    def later(self, kind: str, action: Callable[[], None]) -> None:
+        """Run ``action`` when the thread is free; it replaces an action of the same kind still waiting."""
+        if not self._closed:
+            self._pending = [(k, a) for k, a in self._pending if k != kind] + [(kind, action)]
+
+    def drop(self, *kinds: str) -> None:
+        """Forget the waiting actions of these kinds (of every kind when none is named)."""
+        self._pending = [(k, a) for k, a in self._pending if kinds and k not in kinds]
+
+    def start(self, kind: str, job: Job, done: Callable[[Any], None] | None = None, *,
+              failed: Callable[[str], None] | None = None, cancelled: Callable[[], None] | None = None,
+              progress: Callable[[int, int, str], None] | None = None) -> bool:
+        """Submit ``job`` now; its handlers run in the UI thread. False (and nothing runs) while busy."""
+        if self.busy or self._closed:
+            return False
+        worker = self.thread.submit(job)
+        self.kind, self._outcome = kind, _Outcome(done, failed, cancelled, progress)
+        worker.progress.connect(self._progressed)
+        worker.finished.connect(self._finished)
+        worker.failed.connect(self._failed)
+        worker.cancelled.connect(self._cancelled)
+        self.state_changed.emit()
+        return True
+
+    def cancel(self) -> None:
+        """Stop the running job (its ``cancelled`` handler follows once it has stopped)."""
+        self.thread.cancel()
+
+    def run_pending(self) -> None:
+        """Start the oldest waiting action when the thread is free."""
+        if self._pending and not self.busy and not self._closed:
+            _, action = self._pending.pop(0)
+            action()
+
+    def shutdown(self, timeout_ms: int | None = None) -> bool:
+        """Forget waiting actions, cancel the running job and stop the thread (see WorkerThread.shutdown)."""
+        self._closed = True
+        self._pending = []
+        return self.thread.shutdown(timeout_ms)
+
+    def _progressed(self, done: int, total: int, message: str) -> None:
+        if self._outcome.progress is not None:
+            self._outcome.progress(done, total, message)
+
+    def _finished(self, result: object) -> None:
+        handler = self._ended().done
+        if handler is not None:
+            handler(result)
+        self._after()
+
+    def _failed(self, message: str) -> None:
+        handler = self._ended().failed
+        if handler is not None:
+            handler(message)
+        self._after()
+
+    def _cancelled(self) -> None:
+        handler = self._ended().cancelled
+        if handler is not None:
+            handler()
+        self._after()
+
+    def _ended(self) -> _Outcome:
+        outcome, self._outcome, self.kind = self._outcome, _Outcome(), ""
+        return outcome
+
+    def _after(self) -> None:
+        self.state_changed.emit()
+        self.run_pending()
 
 
 class _Starter(QObject):

@@ -318,7 +318,7 @@ def test_retinaface_is_downloaded_only_after_asking(qtbot, tab: RestoreTab, monk
         target.write_bytes(b"weights")
         return target
 
-    monkeypatch.setattr("gui.restore_tab.fetch_weights", fake_fetch)
+    monkeypatch.setattr("gui.detector_download.fetch_weights", fake_fetch)
     answers = [False, True]
     monkeypatch.setattr(tab, "ask", lambda title, text: answers.pop(0))
     combo = tab.options.detector_combo

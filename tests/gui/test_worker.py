@@ -6,7 +6,7 @@ import threading
 import time
 
 from core.errors import ImageReadError
-from gui.worker import WorkerThread
+from gui.worker import JobQueue, WorkerThread
 
 
 def test_job_runs_off_the_ui_thread_and_its_result_arrives(qtbot) -> None:
@@ -80,3 +80,24 @@ def test_an_outcome_that_comes_before_the_caller_connects_is_not_lost(qtbot) -> 
     # both arrived, and in the UI thread: even a lambda may touch widgets
     assert seen == [("progress", threading.get_ident()), ("quick", threading.get_ident())]
     assert not runner.busy and runner.shutdown()
+
+
+def test_a_queue_runs_waiting_actions_in_order_and_a_newer_one_replaces_its_kind(qtbot) -> None:
+    queue = JobQueue(WorkerThread())
+    release = threading.Event()
+    ran: list[str] = []
+
+    def held(cancel, progress):
+        assert release.wait(5)
+        return "first"
+
+    assert queue.start("open", held, ran.append)
+    assert not queue.start("save", lambda cancel, progress: None)  # busy: nothing starts
+    for name in ("restore old", "restore new"):
+        queue.later("restore", lambda name=name: queue.start("restore", lambda c, p, n=name: n, ran.append))
+    queue.later("warm", lambda: queue.start("warm", lambda c, p: "warm", ran.append))
+    assert queue.running("open") and queue.waiting("restore", "warm") and not queue.waiting("models")
+    release.set()
+    qtbot.waitUntil(lambda: ran == ["first", "restore new", "warm"] and not queue.busy, timeout=5000)
+    assert queue.kind == "" and not queue.waiting()
+    assert queue.shutdown()

@@ -61,6 +61,33 @@
         </message>
     </context>
     <context>
+        <name>DetectorDownload</name>
+        <message>
+            <source>unknown size</source>
+            <translation>大小未知</translation>
+        </message>
+        <message>
+            <source>Download the detector?</source>
+            <translation>下载检测器？</translation>
+        </message>
+        <message>
+            <source>%1 needs its weights (%2) from
+%3
+They are downloaded once into %4 and checked. Download them now?</source>
+            <translation>%1 需要从以下地址下载权重文件（%2）：
+%3
+只需下载一次，文件保存到 %4 并经过校验。现在下载吗？</translation>
+        </message>
+        <message>
+            <source>Downloading %1…</source>
+            <translation>正在下载 %1…</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+    </context>
+    <context>
         <name>FaceEntry</name>
         <message>
             <source>Upscaled only: larger than the %1-px model</source>
@@ -754,26 +781,6 @@ The file is checked against its published SHA-256 before it is used. Download it
         <message>
             <source>Cancelling…</source>
             <translation>正在取消…</translation>
-        </message>
-        <message>
-            <source>unknown size</source>
-            <translation>大小未知</translation>
-        </message>
-        <message>
-            <source>Download the detector?</source>
-            <translation>下载检测器？</translation>
-        </message>
-        <message>
-            <source>%1 needs its weights (%2) from
-%3
-They are downloaded once into %4 and checked. Download them now?</source>
-            <translation>%1 需要从以下地址下载权重文件（%2）：
-%3
-只需下载一次，文件保存到 %4 并经过校验。现在下载吗？</translation>
-        </message>
-        <message>
-            <source>Downloading %1…</source>
-            <translation>正在下载 %1…</translation>
         </message>
         <message>
             <source>Cancel</source>
