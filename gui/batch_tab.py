@@ -30,6 +30,7 @@ from core.pipeline import LARGER_FACE_MODEL_INPUT, larger_model_for
 from core.progress import CancelToken, PauseGate, ProgressCallback
 from core.types import LeftFaces
 from gui import settings as stored
+from gui.i18n import fill
 from gui.restore_options import RestoreOptions, installed_models, without_mnemonic
 from gui.tab_support import PathField, show_error, with_shortcut
 from gui.worker import JobQueue, WorkerThread
@@ -316,7 +317,7 @@ class BatchTab(QWidget):
         # a paused batch has no time left to estimate (the file in work finishes, then nothing happens)
         self._show_eta(None if self._paused() or self._cancelling else eta)
         if not self._paused():
-            self.status_label.setText(self.tr("{done} of {total} files").format(done=done, total=total))
+            self.status_label.setText(fill(self.tr("%1 of %2 files"), done, total))
 
     def _on_finished(self, summary: BatchSummary) -> None:
         for outcome in summary.outcomes:
@@ -324,9 +325,9 @@ class BatchTab(QWidget):
             if row is not None and self._status(row) in ("queued", "running"):
                 self._outcomes[row] = outcome
                 self._set_status(row, outcome.status, self._details(outcome))
-        self.status_label.setText(self.tr("{done} done, {skipped} skipped, {failed} failed in {time}").format(
-            done=summary.count("done"), skipped=summary.count("skipped"), failed=summary.count("failed"),
-            time=format_duration(summary.seconds)))
+        self.status_label.setText(fill(self.tr("%1 done, %2 skipped, %3 failed in %4"), summary.count("done"),
+                                       summary.count("skipped"), summary.count("failed"),
+                                       format_duration(summary.seconds)))
         self._show_eta(None)
         self._ended()
         self.finished_batch.emit(summary)
@@ -344,7 +345,7 @@ class BatchTab(QWidget):
 
     def _show_eta(self, seconds: float | None) -> None:
         self._eta_s = seconds
-        self.eta_label.setText("" if seconds is None else self.tr("ETA {time}").format(time=format_duration(seconds)))
+        self.eta_label.setText("" if seconds is None else fill(self.tr("ETA %1"), format_duration(seconds)))
 
     def _ended(self) -> None:
         self._show_eta(None)  # failed or cancelled batches too
@@ -430,7 +431,7 @@ class BatchTab(QWidget):
                               + ((self._left_faces_text(outcome.left),) if outcome.left else ()))
             return str(outcome.target) + (f" ({notes})" if notes else "")
         if outcome.status == "skipped":
-            return self.tr("the result exists: {path}").format(path=outcome.target)
+            return fill(self.tr("the result exists: %1"), outcome.target)
         return self._engine_words(outcome.reason)
 
     def _engine_words(self, text: str) -> str:
@@ -455,13 +456,12 @@ class BatchTab(QWidget):
         option, overwrite = self.options.force_text(), without_mnemonic(self.overwrite_check.text())
         model = larger_model_for(left)
         if model is None:
-            return self.tr("{count} face(s) larger than the {size}-px model kept as upscaled: tick \u201c{option}\u201d, "
-                           "then start again with \u201c{overwrite}\u201d").format(
-                count=left.count, size=left.model_input, option=option, overwrite=overwrite)
-        return self.tr("{count} face(s) larger than the {size}-px model kept as upscaled: tick \u201c{option}\u201d or "
-                       "choose a {larger}-px model such as {model}, then start again with \u201c{overwrite}\u201d").format(
-            count=left.count, size=left.model_input, option=option, larger=LARGER_FACE_MODEL_INPUT, model=model,
-            overwrite=overwrite)
+            return fill(self.tr("%1 face(s) larger than the %2-px model kept as upscaled: tick \u201c%3\u201d, "
+                                "then start again with \u201c%4\u201d"),
+                        left.count, left.model_input, option, overwrite)
+        return fill(self.tr("%1 face(s) larger than the %2-px model kept as upscaled: tick \u201c%3\u201d or "
+                            "choose a %4-px model such as %5, then start again with \u201c%6\u201d"),
+                    left.count, left.model_input, option, LARGER_FACE_MODEL_INPUT, model, overwrite)
 
     def _row_activated(self, row: int, column: int) -> None:
         """A finished file (or one finished before) opens in the Restore tab: its photo and its result."""

@@ -16,6 +16,7 @@ After changing texts, update a .ts file (new strings arrive unfinished; translat
 from __future__ import annotations
 
 import logging
+import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,8 +135,14 @@ def install_language(language: str, folder: Path | None = None) -> str:
     return language
 
 
+_PLACEHOLDER = re.compile(r"%(\d+)")
+
+
 def fill(text: str, *values: object) -> str:
-    """Qt's QString.arg for Python strings: %1, %2, ... replaced by ``values`` (translators may reorder them)."""
-    for number in range(len(values), 0, -1):  # %10 before %1
-        text = text.replace(f"%{number}", str(values[number - 1]))
-    return text
+    """Qt's QString.arg for Python strings, the GUI's one placeholder style: %1, %2, ... replaced by ``values``
+    (translators may reorder them). One pass, so a value that itself holds "%2" (a path) is left as it is."""
+    def value(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        return str(values[number - 1]) if 1 <= number <= len(values) else match.group(0)
+
+    return _PLACEHOLDER.sub(value, text)

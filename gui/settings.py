@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 from core.config import DETECTORS, SCALES, DetectSettings, RestoreSettings
 from core.paths import user_models_dir, user_runs_dir
 from gui import i18n
+from gui.i18n import fill
 from gui.tab_support import PathField, fit_title, show_error
 
 log = logging.getLogger(__name__)
@@ -280,7 +281,7 @@ class SettingsDialog(QDialog):
             return False
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
             show_error(self, self.tr("Cannot open the folder"),
-                       self.tr("{folder}: no file manager could be started; open it yourself").format(folder=folder))
+                       fill(self.tr("%1: no file manager could be started; open it yourself"), folder))
             return False
         return True
 
@@ -288,7 +289,7 @@ class SettingsDialog(QDialog):
         output = self.output_field.path()
         if output is not None and not output.is_dir():
             show_error(self, self.tr("Cannot use this output folder"),
-                       self.tr("{folder}: no such folder").format(folder=output))
+                       fill(self.tr("%1: no such folder"), output))
             return
         save_preferences(output, str(self.device_combo.currentData()), self.threads_spin.value())
         apply_cpu_threads()
@@ -322,9 +323,9 @@ class SettingsDialog(QDialog):
         self.device_combo.setToolTip(self.tr("Where training runs started in the Train tab run, and the Restore "
                                              "and Batch device until you choose one there"))
         self.threads_spin.setSpecialValueText(self.tr("Automatic"))
-        self.threads_spin.setToolTip(self.tr("How many CPU threads restoring and training may use (this computer "
-                                             "has {count}); fewer leave room for other work").format(
-            count=os.cpu_count() or 1))
+        self.threads_spin.setToolTip(fill(self.tr("How many CPU threads restoring and training may use (this "
+                                                  "computer has %1); fewer leave room for other work"),
+                                          os.cpu_count() or 1))
         for kind, tip in (("models", self.tr("Imported models and models added from training runs")),
                           ("runs", self.tr("New training runs, with their checkpoints, curves and samples"))):
             self.folder_edits[kind].setToolTip(tip)

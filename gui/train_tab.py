@@ -27,6 +27,7 @@ from core.training.launch import (TrainRequest, check_request, check_resumable, 
                                   resume_arguments, train_arguments, train_command)
 from core.training.runlog import MetricsTail, RunCurves, list_runs, read_run_info, summarise
 from gui import settings as stored
+from gui.i18n import fill
 from gui.image_viewer import ImageViewer, open_image_file
 from gui.plots import loss_plot, psnr_plot, ssim_plot
 from gui.tab_support import PathField, show_error, with_shortcut
@@ -77,7 +78,7 @@ class SampleView(QLabel):
             self.viewer = open_image_file(self.path, self)
             if self.viewer is None:  # deleted or replaced since it was shown
                 show_error(self, self.tr("Cannot open the sample"),
-                           self.tr("{path}: the image cannot be read").format(path=self.path))
+                           fill(self.tr("%1: the image cannot be read"), self.path))
         super().mouseDoubleClickEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -283,8 +284,8 @@ class TrainTab(QWidget):
         for run in sorted(runs.values(), key=lambda r: (r.created, r.path.name), reverse=True):
             item = QListWidgetItem(run.path.name)
             item.setData(Qt.ItemDataRole.UserRole, str(run.path))
-            item.setToolTip(self.tr("{path}\npreset {preset}, {stage} stage, {steps} steps\ndataset: {data}").format(
-                path=run.path, preset=run.preset, stage=run.stage, steps=run.steps, data=run.data or "?"))
+            item.setToolTip(fill(self.tr("%1\npreset %2, %3 stage, %4 steps\ndataset: %5"), run.path, run.preset,
+                                 run.stage, run.steps, run.data or "?"))
             self.runs_list.addItem(item)
         self.runs_list.blockSignals(False)
         if self._run_dir is not None:
@@ -343,7 +344,7 @@ class TrainTab(QWidget):
         except FaceSRError as error:
             self._refuse(self.tr("Cannot add the model"), str(error))
             return
-        self.status_label.setText(self.tr("Added the model \u201c{name}\u201d: {path}").format(name=name, path=target))
+        self.status_label.setText(fill(self.tr("Added the model \u201c%1\u201d: %2"), name, target))
         self.model_added.emit(str(target), switch)
 
     def request(self) -> TrainRequest:
@@ -401,14 +402,13 @@ class TrainTab(QWidget):
             (self._run_dir / ckpt.STOP_FILE).unlink(missing_ok=True)
         last = self._last_output_line()
         if exit_status == QProcess.ExitStatus.CrashExit:
-            text = self.tr("The training process crashed: {line}").format(line=last)
+            text = fill(self.tr("The training process crashed: %1"), last)
         elif exit_code != 0:
-            text = self.tr("Training failed (exit code {code}): {line}").format(code=exit_code, line=last)
+            text = fill(self.tr("Training failed (exit code %1): %2"), exit_code, last)
         elif self.curves.state == "stopped":
-            text = self.tr("Stopped at step {step} with a checkpoint; Resume continues it.").format(
-                step=self.curves.step)
+            text = fill(self.tr("Stopped at step %1 with a checkpoint; Resume continues it."), self.curves.step)
         else:
-            text = self.tr("Finished: {step} steps.").format(step=self.curves.step)
+            text = fill(self.tr("Finished: %1 steps."), self.curves.step)
         self.status_label.setText(text)
         if exit_status == QProcess.ExitStatus.CrashExit or exit_code != 0:
             self._enlarge_output()  # the error's lines are what matters now
@@ -424,9 +424,9 @@ class TrainTab(QWidget):
     def _on_process_error(self, error: QProcess.ProcessError) -> None:
         if error != QProcess.ProcessError.FailedToStart:
             return  # crashes arrive through finished() as well
-        message = self.tr("Cannot start the training process ({program}): {error}").format(
-            program=self._process.program() if self._process else "?",
-            error=self._process.errorString() if self._process else "")
+        message = fill(self.tr("Cannot start the training process (%1): %2"),
+                       self._process.program() if self._process else "?",
+                       self._process.errorString() if self._process else "")
         self.status_label.setText(message)
         self._process_ended()
         show_error(self, self.tr("Cannot start training"), message)
@@ -481,23 +481,23 @@ class TrainTab(QWidget):
         if c.step == 0:
             return self.tr("Preparing the data and the model\u2026")
         total = c.total_steps or c.step
-        text = self.tr("Training: step {step} of {total}.").format(step=c.step, total=total)
+        text = fill(self.tr("Training: step %1 of %2."), c.step, total)
         model, bicubic = c.get("psnr_y"), c.get("bicubic_psnr_y")
         if model.values and bicubic.values:
-            text += " " + self.tr("Last validation (step {step}): PSNR-Y {model:.2f} dB, bicubic {bicubic:.2f} dB."
-                                  ).format(step=model.steps[-1], model=model.values[-1], bicubic=bicubic.values[-1])
+            text += " " + fill(self.tr("Last validation (step %1): PSNR-Y %2 dB, bicubic %3 dB."), model.steps[-1],
+                               f"{model.values[-1]:.2f}", f"{bicubic.values[-1]:.2f}")
         return text
 
     def _show_figures(self) -> None:
         c = self.curves
         self.run_label.setText(self._run_dir.name if self._run_dir else "")
         total = f" / {c.total_steps}" if c.total_steps else ""
-        self.step_label.setText(self.tr("step {step}").format(step=c.step) + total)
+        self.step_label.setText(fill(self.tr("step %1"), c.step) + total)
         rate = f"{c.images_per_s:.1f}" if c.images_per_s is not None else "\u2014"
-        self.rate_label.setText(self.tr("{rate} images/s").format(rate=rate))
-        self.eta_label.setText(self.tr("ETA {time}").format(time=format_duration(c.eta_s)))
-        self.best_label.setText(self.tr("best PSNR-Y {psnr:.2f} dB at step {step}").format(
-            psnr=c.best_psnr_y, step=c.best_step) if c.best_psnr_y is not None else "")
+        self.rate_label.setText(fill(self.tr("%1 images/s"), rate))
+        self.eta_label.setText(fill(self.tr("ETA %1"), format_duration(c.eta_s)))
+        self.best_label.setText(fill(self.tr("best PSNR-Y %1 dB at step %2"), f"{c.best_psnr_y:.2f}", c.best_step)
+                                if c.best_psnr_y is not None else "")
 
     def _on_run_selected(self, current: QListWidgetItem | None, previous: QListWidgetItem | None) -> None:
         if current is not None and not self.is_busy():
@@ -641,8 +641,7 @@ class TrainTab(QWidget):
         self.run_field.dialog_title = self.tr("Folder for the new run")
         self.val_field.edit.setPlaceholderText(self.tr("optional: else some dataset images are held out"))
         self.init_field.edit.setPlaceholderText(self.tr("gan stage: a pixel-stage run folder"))
-        self.run_field.edit.setPlaceholderText(self.tr("automatic: a new folder in {folder}").format(
-            folder=user_runs_dir()))
+        self.run_field.edit.setPlaceholderText(fill(self.tr("automatic: a new folder in %1"), user_runs_dir()))
         self.extra_edit.setPlaceholderText(self.tr("optional, e.g. --workers 0 --val-every 200"))
         self._retranslate_plots()
         self._retranslate_buttons()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout
 from core.errors import ModelError
 from core.models.loading import find_model_files
 from core.models.store import read_metadata
+from gui.i18n import fill
 from gui.tab_support import fit_title
 
 FORBIDDEN_NAME_CHARACTERS = set('<>:"/\\|?*')  # path separators, and what Windows refuses in a file name
@@ -132,10 +133,10 @@ class UseModelDialog(QDialog):
     def _check_name(self) -> None:
         problem = name_problem(self.name(), self._taken)
         texts = {"empty": self.tr("Type a name for the model."),
-                 "long": self.tr("The name is too long (at most {count} characters).").format(count=MAX_NAME_LENGTH),
+                 "long": fill(self.tr("The name is too long (at most %1 characters)."), MAX_NAME_LENGTH),
                  "characters": self.tr("A name cannot start with a dot or hold any of < > : \" / \\ | ? *"),
-                 "taken": self.tr("A model named \u201c{name}\u201d already exists: choose another name.").format(
-                     name=self.name())}
+                 "taken": fill(self.tr("A model named \u201c%1\u201d already exists: choose another name."),
+                               self.name())}
         self.name_problem.setText(texts.get(problem, "") if problem else "")
         self.name_problem.setVisible(problem is not None)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(problem is None)
@@ -148,9 +149,8 @@ class UseModelDialog(QDialog):
     def retranslate(self) -> None:
         f = self.facts
         self.setWindowTitle(self.tr("Use this model"))
-        at_step = self.tr(" (best validation, step {step})").format(step=f.step) if f.step is not None else ""
-        self.intro.setText(self.tr("Add the run\u2019s best model to the model lists{at_step}.").format(
-            at_step=at_step))
+        at_step = fill(self.tr(" (best validation, step %1)"), f.step) if f.step is not None else ""
+        self.intro.setText(fill(self.tr("Add the run\u2019s best model to the model lists%1."), at_step))
         self.labels["psnr"].setText(self.tr("PSNR-Y:"))
         self.labels["ssim"].setText(self.tr("SSIM-Y:"))
         self.labels["input"].setText(self.tr("Input size:"))
@@ -158,19 +158,19 @@ class UseModelDialog(QDialog):
         unmeasured = self.tr("not measured (the run has not validated yet)")
         if f.psnr_y is not None and f.bicubic_psnr_y is not None:
             self.psnr_value.setText(
-                self.tr("{model:.2f} dB; bicubic upscaling {bicubic:.2f} dB ({gain:+.2f} dB)").format(
-                    model=f.psnr_y, bicubic=f.bicubic_psnr_y, gain=f.psnr_y - f.bicubic_psnr_y))
+                fill(self.tr("%1 dB; bicubic upscaling %2 dB (%3 dB)"), f"{f.psnr_y:.2f}", f"{f.bicubic_psnr_y:.2f}",
+                     f"{f.psnr_y - f.bicubic_psnr_y:+.2f}"))
         else:
             self.psnr_value.setText(unmeasured)
         if f.ssim_y is not None and f.bicubic_ssim_y is not None:
-            self.ssim_value.setText(self.tr("{model:.4f}; bicubic upscaling {bicubic:.4f}").format(
-                model=f.ssim_y, bicubic=f.bicubic_ssim_y))
+            self.ssim_value.setText(fill(self.tr("%1; bicubic upscaling %2"), f"{f.ssim_y:.4f}",
+                                         f"{f.bicubic_ssim_y:.4f}"))
         else:
             self.ssim_value.setText(unmeasured)
-        self.input_value.setText(self.tr(
-            "{size}\u00d7{size} px faces, enlarged \u00d7{scale}. Faces larger than {size} px in a photo are left to "
+        self.input_value.setText(fill(self.tr(
+            "%1\u00d7%1 px faces, enlarged \u00d7%2. Faces larger than %1 px in a photo are left to "
             "the background upscaler (a face is never made worse), so photos with large faces may get no face "
-            "restored.").format(size=f.input_size, scale=f.scale))
+            "restored."), f.input_size, f.scale))
         self.warning.setText(self.tr("This model scores below plain bicubic upscaling: it makes faces worse. "
                                      "Train it longer before using it."))
         self.switch_check.setText(self.tr("&Switch the Restore tab to this model now"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -60,6 +61,27 @@ def test_the_shipped_translation_is_complete_and_keeps_placeholders() -> None:
     for (context, source, _), (translation,) in messages.items():
         assert sorted(re.findall(r"%\d", source)) == sorted(re.findall(r"%\d", translation)), (context, source)
         assert source.count("&") - source.count("&&") <= 1 and (("&" in source) <= ("&" in translation)), source
+
+
+def test_translated_texts_use_one_placeholder_style() -> None:
+    """Qt's %1 (filled with i18n.fill), never str.format's {name}: a translator sees one style everywhere."""
+    braces = re.compile(r"\{\w*(:[^}]*)?\}")
+    found = []
+    for source in sorted((Path(i18n.__file__).parent).glob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "tr"
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                    and braces.search(node.args[0].value)):
+                found.append(f"{source.name}:{node.lineno}")
+    messages = i18n.parse_ts(i18n.translations_dir() / "zh_CN" / "main.ts")
+    found += [source for (_, source, _), (translation,) in messages.items() if braces.search(source + translation)]
+    assert not found
+
+
+def test_fill_replaces_numbered_placeholders_once() -> None:
+    assert i18n.fill("%2：%1 个文件", 3, "相册") == "相册：3 个文件"  # a translation may reorder them
+    assert i18n.fill("%1: %2", "C:/100%2", "damaged") == "C:/100%2: damaged"  # a value is not filled again
+    assert i18n.fill("%1×%1 px, 100%", 512) == "512×512 px, 100%"
 
 
 def test_unknown_language_falls_back_to_english(qapp) -> None:

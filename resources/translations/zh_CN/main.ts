@@ -1026,8 +1026,8 @@ The file is checked against its published SHA-256 before it is used. Download it
             <translation>自动</translation>
         </message>
         <message>
-            <source>How many CPU threads restoring and training may use (this computer has {count}); fewer leave room for other work</source>
-            <translation>修复和训练可以使用的 CPU 线程数（本机有 {count} 个）；较少的线程可为其他工作留出余地</translation>
+            <source>How many CPU threads restoring and training may use (this computer has %1); fewer leave room for other work</source>
+            <translation>修复和训练可以使用的 CPU 线程数（本机有 %1 个）；较少的线程可为其他工作留出余地</translation>
         </message>
         <message>
             <source>Imported models and models added from training runs</source>
@@ -1050,16 +1050,16 @@ The file is checked against its published SHA-256 before it is used. Download it
             <translation>无法打开文件夹</translation>
         </message>
         <message>
-            <source>{folder}: no file manager could be started; open it yourself</source>
-            <translation>{folder}：无法启动文件管理器；请手动打开</translation>
+            <source>%1: no file manager could be started; open it yourself</source>
+            <translation>%1：无法启动文件管理器；请手动打开</translation>
         </message>
         <message>
             <source>Cannot use this output folder</source>
             <translation>无法使用此输出文件夹</translation>
         </message>
         <message>
-            <source>{folder}: no such folder</source>
-            <translation>{folder}：文件夹不存在</translation>
+            <source>%1: no such folder</source>
+            <translation>%1：文件夹不存在</translation>
         </message>
         <message>
             <source>Settings</source>
