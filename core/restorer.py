@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
+import cv2
 import numpy as np
 import torch
 
 from core.errors import FaceSRError
+from core.imaging import resize_to
 from core.memory import available_bytes, face_batch_limit, is_out_of_memory
 from core.models.loading import LoadedModel, ModelInfo
 from core.progress import CancelToken
@@ -152,3 +154,23 @@ class Restorer:
                 output[y * scale:(y + keep_h) * scale, x * scale:(x + keep_w) * scale] = \
                     result[top:top + keep_h * scale, left:left + keep_w * scale]
         return output
+
+
+def restore_aligned(image: np.ndarray, scale: int, restorer: Restorer, force: bool = False) -> np.ndarray:
+    """Restore an already aligned face crop of any size; the result is exactly its size times ``scale``.
+
+    The crop is resized to the model's input (bicubic upsampling when smaller, as in blind face
+    restoration benchmarks). A crop larger than the model input would be shrunk, so it is upscaled
+    plainly instead, unless ``force``.
+    """
+    height, width = image.shape[:2]
+    info = restorer.info
+    if info.input_size is None:  # a general SR model: run it on the whole crop
+        return resize_to(restorer.upscale(image), width * scale, height * scale)
+    size = info.input_size
+    if max(height, width) > size and not force:
+        return resize_to(image, width * scale, height * scale)
+    # bicubic, as face SR benchmarks upsample their inputs
+    face_input = resize_to(image, size, size, enlarge=cv2.INTER_CUBIC)
+    restored = restorer.restore_faces([face_input])[0]
+    return resize_to(restored, width * scale, height * scale, enlarge=cv2.INTER_CUBIC)

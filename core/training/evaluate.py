@@ -5,7 +5,7 @@ Protocol (the same as training validation):
 - ``bicubic``: LQ = PIL bicubic (antialiased, MATLAB-imresize-like) downsampling by the scale, no blur;
   ``blind``: blur -> random downsampling -> noise -> JPEG -> resize to HR/scale, with the default
   ranges of core.training.config.DegradationConfig, seeded per image from --seed;
-- the model runs through core.pipeline.restore_aligned (the LQ crop is resized to the model input if
+- the model runs through core.restorer.restore_aligned (the LQ crop is resized to the model input if
   it differs, and the output back to HR size); the baseline is cv2 INTER_CUBIC upsampling of the LQ;
 - PSNR-Y / SSIM-Y as in core/metrics.py, no border cropped unless --crop-border;
 - detail ratio: the mean high-frequency energy of the outputs' Y (Y minus its Gaussian blur, sigma 1 px,
@@ -157,8 +157,7 @@ def evaluate(model: str, hr_dir: str | Path, scale: int, degradation: str = "bic
              cancel: CancelToken | None = None) -> EvalReport:
     """Load ``model`` (name or path) and evaluate it on every image under ``hr_dir``."""
     from core.models.loading import load_model
-    from core.pipeline import restore_aligned
-    from core.restorer import Restorer
+    from core.restorer import Restorer, restore_aligned
 
     try:
         files = scan_images(hr_dir, recursive=True)

@@ -13,7 +13,7 @@ from core.errors import FaceSRError
 from core.models.loading import load_model
 from core.memory import FACE_BYTES_PER_INPUT_PIXEL, face_batch_limit
 from core.progress import CancelToken, Cancelled
-from core.restorer import Restorer, batch_for_memory, to_channels_last, uses_channels_last
+from core.restorer import Restorer, batch_for_memory, restore_aligned, to_channels_last, uses_channels_last
 from tests.conftest import make_model_file
 
 
@@ -120,3 +120,32 @@ def test_cuda_request_without_gpu_is_a_clear_error(tiny_model: Path) -> None:
         pytest.skip("this machine has a GPU")
     with pytest.raises(FaceSRError, match="no CUDA GPU"):
         Restorer(load_model(tiny_model), device="cuda")
+
+
+def test_restore_aligned_gives_the_crop_times_the_scale_and_leaves_larger_crops_unless_forced(
+        tiny_model: Path) -> None:
+    from core.imaging import resize_to
+
+    restorer = Restorer(load_model(tiny_model), device="cpu")  # a face model with a 256-px input
+    rng = np.random.default_rng(0)
+    small = rng.integers(0, 256, (64, 80, 3), dtype=np.uint8)
+    assert restore_aligned(small, 2, restorer).shape == (128, 160, 3)
+    large = rng.integers(0, 256, (300, 300, 3), dtype=np.uint8)  # shrinking it would lose detail
+    plain = restore_aligned(large, 2, restorer)
+    assert np.array_equal(plain, resize_to(large, 600, 600))
+    forced = restore_aligned(large, 2, restorer, force=True)
+    assert forced.shape == (600, 600, 3) and not np.array_equal(forced, plain)
+
+
+def test_training_never_imports_the_photo_pipeline() -> None:
+    import ast
+
+    training = Path(__file__).resolve().parents[2] / "core" / "training"
+    importers = []
+    for source in sorted(training.glob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if any(name == "core.pipeline" or name.startswith("core.pipeline.") for name in names):
+                importers.append(source.name)
+    assert sorted(training.glob("*.py")) and importers == []
