@@ -23,9 +23,10 @@ from core.detect import Detector, create_detector, select_faces
 from core.errors import ModelError
 from core.imaging import resize_to
 from core.io import LoadedImage
+from core.memory import check_output_fits
 from core.models.loading import load_model
 from core.parsing import FaceParser
-from core.progress import CancelToken, ProgressCallback, Stage, no_progress
+from core.progress import CancelToken, ProgressCallback, no_progress
 from core.restorer import Restorer, restore_aligned
 from core.types import AlignedFace, FaceStatus, LeftFaces, RestoredFace, RestoreResult
 
@@ -123,12 +124,13 @@ class FacePipeline:
                 keep_background: bool = True, progress: ProgressCallback = no_progress) -> RestoreResult:
         """``keep_background=False`` pastes onto the upscaled photo in place (result.background is then
         result.image): one full-size copy less, for a batch that writes the result and moves on.
-        The caller has checked that the result fits (core.memory.check_output_fits) before any work:
-        the batch as it decodes (with the output's format and comparison), the session before the models.
 
         ``progress`` hears each stage ("detecting faces", "restoring faces" with faces done out of
         the faces to restore, "upscaling the background", "pasting faces"); the faces' masks are made
         at the end of "restoring faces" (the timings' "mask" stage)."""
+        height, width = image.rgb.shape[:2]  # a result too large for the limit or the free memory: refused now
+        check_output_fits(image.path, width, height, self.settings, has_alpha=image.alpha is not None,
+                          keep_background=keep_background)
         if self.settings.aligned:
             return self._restore_aligned(image)
         timings: dict[str, float] = {}
@@ -137,7 +139,7 @@ class FacePipeline:
         # the GIL), so the model thread only waits for what is left of it
         plain = self.background_model is None
         enlarged = _background_pool().submit(upscale_background, rgb, scale) if plain else None
-        progress(0, 0, Stage.DETECT)
+        progress(0, 0, "detecting faces")
         with _timed(timings, "detect"):
             detections = select_faces(self.detector.detect(rgb), self.settings.detect, rgb.shape[:2])
         size = self.restorer.info.input_size or 0
@@ -145,15 +147,15 @@ class FacePipeline:
             aligned = [align.warp_face(rgb, detection, size) for detection in detections]
         wanted = [face for face in aligned if self.restorable(face)]
         with _timed(timings, "restore"):
-            progress(0, len(wanted), Stage.RESTORE)
+            progress(0, len(wanted), "restoring faces")
             outputs = self.restorer.restore_faces([face.image for face in wanted], cancel,
-                                                  lambda done: progress(done, len(wanted), Stage.RESTORE))
+                                                  lambda done: progress(done, len(wanted), "restoring faces"))
         if image.is_gray:
             outputs = [to_gray(output) for output in outputs]
         with _timed(timings, "mask"):
             masks = self.face_masks(outputs, cancel)
         by_face = {id(face): (output, mask) for face, output, mask in zip(wanted, outputs, masks, strict=True)}
-        progress(len(wanted), len(wanted), Stage.BACKGROUND)
+        progress(len(wanted), len(wanted), "upscaling the background")
         with _timed(timings, "background"):  # with the plain enlargement: the time the model thread waited for it
             background = enlarged.result() if enlarged is not None else \
                 upscale_background(rgb, scale, self.background_model, self.settings.tile, cancel)
@@ -161,7 +163,7 @@ class FacePipeline:
         result = RestoreResult(image=background, background=background, alpha=upscale_alpha(image.alpha, scale),
                                faces=faces, scale=scale, timings=timings,
                                warnings=image.warnings + self._face_warnings(faces))
-        progress(len(wanted), len(wanted), Stage.PASTE)
+        progress(len(wanted), len(wanted), "pasting faces")
         with _timed(timings, "paste"):
             composed = compose(result, self.settings.blend, gray=image.is_gray, in_place=not keep_background)
             return dataclasses.replace(result, image=composed)
