@@ -37,7 +37,7 @@ import torch
 from core.batch import BatchSummary, Job, plan_jobs, process_file, run_batch
 from core.config import OutputSettings, RestoreSettings
 from core.errors import FaceSRError, ModelError
-from core.io import read_image, scan_images, write_image
+from core.io import no_images_found, read_image, scan_images, write_image
 from core.models.loading import default_model_path
 from core.pipeline import FacePipeline
 from core.restorer import Restorer, batch_for_memory, choose_device
@@ -372,7 +372,7 @@ def run_bench(settings: BenchSettings, progress: Callable[[str], None] = lambda 
         else:
             photos, source = scan_images(settings.photos), str(settings.photos)
             if not photos:
-                raise FaceSRError(settings.photos, "no images found (supported: jpg, png, webp, bmp, tiff, gif)")
+                raise no_images_found(settings.photos)
         model, note = choose_model(settings.model, work)
         report: dict[str, Any] = {
             "settings": {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(settings).items()},

@@ -137,7 +137,7 @@ def run_restore(args: argparse.Namespace) -> int:
 
     from core.batch import plan_jobs, run_batch
     from core.detect import create_detector
-    from core.io import ensure_writable_folder
+    from core.io import ensure_writable_folder, no_images_found
     from core.pipeline import FacePipeline
 
     restore, output = settings_from_args(args)
@@ -146,7 +146,7 @@ def run_restore(args: argparse.Namespace) -> int:
     ensure_writable_folder(args.output)
     jobs = plan_jobs(args.input, args.output, output)
     if not jobs:
-        raise FaceSRError(args.input, "no images found (supported: jpg, png, webp, bmp, tiff, gif)")
+        raise no_images_found(args.input)
     if args.shard:
         jobs = _shard(jobs, args.output, args.shard)
         if not jobs:

@@ -334,6 +334,15 @@ def _save_options(fmt: str, quality: int) -> dict[str, object]:
     return {}
 
 
+# The one wording of "this folder holds no input image" (CLI, benchmark, Batch tab); the GUI translates this text.
+NO_IMAGES_FOUND = "no images found (supported: jpg, png, webp, bmp, tiff, gif)"
+
+
+def no_images_found(folder: str | Path) -> ImageReadError:
+    """The error for a folder in which scan_images (or planning a batch) found nothing to work on."""
+    return ImageReadError(folder, NO_IMAGES_FOUND)
+
+
 def scan_images(folder: str | Path, recursive: bool = False) -> list[Path]:
     """Image files in ``folder`` (and below it if ``recursive``), sorted.
 

@@ -24,7 +24,8 @@ from core.batch import NOT_OURS, BatchSummary, FileOutcome, Job, plan_jobs, run_
 from core.config import OUTPUT_EXTENSIONS, OutputSettings, RestoreSettings
 from core.errors import FaceSRError
 from core.eta import eta_seconds, format_duration
-from core.io import ANIMATED, DAMAGED, MULTI_PAGE, NOT_AN_IMAGE, SIXTEEN_BIT, ensure_writable_folder
+from core.io import (ANIMATED, DAMAGED, MULTI_PAGE, NO_IMAGES_FOUND, NOT_AN_IMAGE, SIXTEEN_BIT,
+                     ensure_writable_folder)
 from core.models.loading import ModelInfo
 from core.pipeline import LARGER_FACE_MODEL_INPUT, larger_model_for
 from core.progress import CancelToken, PauseGate, ProgressCallback
@@ -260,7 +261,7 @@ class BatchTab(QWidget):
         ensure_writable_folder(target)
         jobs = plan_jobs(source, target, output)
         if not jobs:
-            raise FaceSRError(source, self.tr("no images found (supported: jpg, png, webp, bmp, tiff, gif)"))
+            raise FaceSRError(source, self.tr(NO_IMAGES_FOUND))  # core's one wording, translated (main.ts)
         return jobs
 
     def _fill_table(self, jobs: list[Job]) -> None:
