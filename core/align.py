@@ -14,6 +14,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from core.imaging import to_gray
 from core.types import AlignedFace, FaceDetection
 
 # Left eye, right eye, nose tip, left and right mouth corners (image left/right) of an FFHQ 512 crop.
@@ -38,8 +39,6 @@ MASK_FEATHER = 0.10
 PAD_BLUR_SIGMA = 0.02  # of the crop side, as the FFHQ alignment script (blur = 0.02 * quad size)
 PAD_BLUR_RAMP = 0.05  # blur fades in over this fraction of the side outside the photo edge
 PAD_FADE = 0.25  # beyond the photo edge, fade to the median colour over this fraction of the side
-
-BT601 = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
 def template_for(size: int) -> np.ndarray:
@@ -120,7 +119,7 @@ def paste_face(
     matrix: photo -> model-input-crop similarity, as from ``warp_face``; ``crop_size`` is that crop's side.
     mask: float 0..1 blend weights in face pixels (resized to the face when its size differs).
     strength: 0 leaves the canvas untouched, 1 pastes the face fully where the mask is 1.
-    gray: paste the face's luma (BT.601) in all channels, for gray photos.
+    gray: paste the face's luma (core.imaging.to_gray) in all channels, for gray photos.
 
     Only the face's bounding region of the canvas is read and written, so the cost is that of the
     face, not of the photo.
@@ -269,8 +268,7 @@ def _prepare_face(face: np.ndarray, mask: np.ndarray, gray: bool) -> tuple[np.nd
         weights = cv2.resize(weights, (width, height), interpolation=cv2.INTER_LINEAR)
     weights = np.clip(weights, 0.0, 1.0)
     if gray:
-        luma = np.clip(np.rint(face.astype(np.float32) @ BT601), 0, 255).astype(np.uint8)
-        face = np.repeat(luma[..., None], 3, axis=2)
+        face = to_gray(face)
     return face, weights
 
 

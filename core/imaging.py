@@ -13,3 +13,17 @@ def resize_to(image: np.ndarray, width: int, height: int, enlarge: int = cv2.INT
         return image
     enlarging = width * height > image.shape[0] * image.shape[1]
     return cv2.resize(image, (width, height), interpolation=enlarge if enlarging else cv2.INTER_AREA)
+
+
+# BT.601 luma weights in thousandths: integer arithmetic rounds every pixel exactly (float32 weights put
+# exact halves such as (0, 0, 250) -> 28.5 a hair to either side, so two roundings of them disagreed).
+BT601_MILLI = (299, 587, 114)
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """``image``'s BT.601 luma (uint8 HxWx3 RGB) in all three channels, rounded half up: the one gray
+    conversion of restored faces for gray photos. A gray pixel comes back unchanged."""
+    pixels = image.astype(np.uint32)
+    red, green, blue = BT601_MILLI
+    luma = (pixels[..., 0] * red + pixels[..., 1] * green + pixels[..., 2] * blue + 500) // 1000
+    return np.repeat(luma.astype(np.uint8)[..., None], 3, axis=2)

@@ -21,7 +21,7 @@ from core.background import upscale_alpha, upscale_background
 from core.config import RestoreSettings
 from core.detect import Detector, create_detector, select_faces
 from core.errors import ModelError
-from core.imaging import resize_to
+from core.imaging import resize_to, to_gray
 from core.io import LoadedImage
 from core.memory import check_output_fits
 from core.models.loading import load_model
@@ -88,11 +88,6 @@ def left_faces_advice(left: LeftFaces) -> str:
         text += (f", or use a {LARGER_FACE_MODEL_INPUT}-px model such as {model} (python main.py models "
                  f"--download {model}, then --model {model})")
     return text
-
-
-def to_gray(image: np.ndarray) -> np.ndarray:
-    luma = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    return np.repeat(np.clip(luma + 0.5, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
 
 
 class FacePipeline:
