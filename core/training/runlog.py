@@ -1,7 +1,7 @@
-"""Reading run folders while (or after) they are written: metrics.jsonl tailing, curves, past runs.
+"""Run folders' metrics.jsonl, written and read: the trainer's writer, live tailing, curves, past runs.
 
-The trainer appends one JSON object per line to metrics.jsonl and flushes each line, so a reader can
-see a half-written last line; ``MetricsTail`` keeps such a fragment until its newline arrives. A
+The trainer appends one JSON object per line to metrics.jsonl through ``MetricsLog``, which flushes each
+line, so a reader can see a half-written last line; ``MetricsTail`` keeps such a fragment until its newline arrives. A
 resumed run rewrites the file (atomically, without the lines after its checkpoint), which a tail
 notices as a new file and reads again from the start. Used by the GUI's Train tab; no Qt here.
 """
@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.atomic import atomic_output
 from core.errors import TrainingError, brief
 from core.eta import eta_seconds
 from core.training import checkpoint as ckpt
@@ -23,6 +25,36 @@ from core.training import checkpoint as ckpt
 log = logging.getLogger(__name__)
 
 Record = dict[str, Any]
+
+
+class MetricsLog:
+    """metrics.jsonl: one JSON object per line, flushed at once so a reader can tail it live."""
+
+    def __init__(self, path: Path, resume_step: int | None) -> None:
+        self.path = path
+        if resume_step is not None and path.exists():
+            self._truncate_after(resume_step)
+        self.handle = path.open("a", encoding="utf-8")
+
+    def _truncate_after(self, step: int) -> None:
+        # Lines written after the checkpoint we resume from describe steps that will be redone.
+        kept = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                if json.loads(line).get("step", 0) <= step:
+                    kept.append(line)
+            except json.JSONDecodeError:
+                continue  # a line cut by a crash
+        with atomic_output(self.path) as temporary:
+            temporary.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+
+    def write(self, record: Record) -> None:
+        record = {"time": round(time.time(), 3), **record}
+        self.handle.write(json.dumps(record) + "\n")
+        self.handle.flush()
+
+    def close(self) -> None:
+        self.handle.close()
 
 
 class MetricsTail:
@@ -119,45 +151,68 @@ def summarise(records: Iterable[Record]) -> RunCurves:
 
     A step logged twice (a crash after logging, then a resume that redid it) keeps its last value.
     """
-    points: dict[str, dict[int, float]] = {}
-    latest: dict[str, Any] = {"step": 0, "state": "empty"}
-    segment: tuple[int, float] | None = None  # (step, time) where the current start/resume began
-    last_train: Record | None = None
-    for record in records:
-        kind, step = record.get("type"), int(record.get("step", 0))
-        latest["step"] = step
-        if kind == "event":
-            latest["state"] = _STATES.get(record.get("event", ""), latest["state"])
-            if record.get("steps"):
-                latest["total_steps"] = int(record["steps"])
-            if record.get("event") in ("start", "resume"):
-                segment = (step, float(record.get("time", 0.0)))
-        elif kind == "train":
-            last_train = record
-            _collect(points, record, GENERATOR_LOSSES + DISCRIMINATOR_LOSSES, step)
-        elif kind == "val":
-            _collect(points, record, QUALITY_KEYS, step)
-            latest.update(sample=record.get("sample"), best_psnr_y=record.get("best_psnr_y"),
-                          best_step=record.get("best_step"))
-    series = {key: Series(tuple(sorted(values)), tuple(values[s] for s in sorted(values)))
-              for key, values in points.items()}
-    images_per_s = last_train.get("images_per_s") if last_train else None
-    eta = None
-    if latest["state"] == "running" and segment is not None and last_train is not None and latest.get("total_steps"):
-        start_step, start_time = segment
-        eta = eta_seconds(int(last_train["step"]) - start_step, latest["total_steps"] - start_step,
-                          float(last_train.get("time", start_time)) - start_time)
-    return RunCurves(series=series, step=latest["step"], total_steps=latest.get("total_steps"),
-                     images_per_s=images_per_s, eta_s=eta, sample=latest.get("sample"),
-                     best_psnr_y=latest.get("best_psnr_y"), best_step=latest.get("best_step"),
-                     state=latest["state"])
+    builder = CurvesBuilder()
+    builder.add(records)
+    return builder.curves()
 
 
-def _collect(points: dict[str, dict[int, float]], record: Record, keys: Iterable[str], step: int) -> None:
-    for key in keys:
-        value = record.get(key)
-        if isinstance(value, (int, float)):
-            points.setdefault(key, {})[step] = float(value)
+class CurvesBuilder:
+    """RunCurves built up as records arrive: a reader following a growing metrics file adds only the new
+    records, instead of summarising the whole file again at every look (``summarise`` is one ``add``)."""
+
+    def __init__(self) -> None:
+        self._points: dict[str, dict[int, float]] = {}  # key -> step -> value (a step logged again: its last)
+        self._series: dict[str, Series] = {}
+        self._changed: set[str] = set()  # keys whose Series must be rebuilt
+        self._latest: dict[str, Any] = {"step": 0, "state": "empty"}
+        self._segment: tuple[int, float] | None = None  # (step, time) where the current start/resume began
+        self._last_train: Record | None = None
+
+    def add(self, records: Iterable[Record]) -> None:
+        latest = self._latest
+        for record in records:
+            kind, step = record.get("type"), int(record.get("step", 0))
+            latest["step"] = step
+            if kind == "event":
+                latest["state"] = _STATES.get(record.get("event", ""), latest["state"])
+                if record.get("steps"):
+                    latest["total_steps"] = int(record["steps"])
+                if record.get("event") in ("start", "resume"):
+                    self._segment = (step, float(record.get("time", 0.0)))
+            elif kind == "train":
+                self._last_train = record
+                self._collect(record, GENERATOR_LOSSES + DISCRIMINATOR_LOSSES, step)
+            elif kind == "val":
+                self._collect(record, QUALITY_KEYS, step)
+                latest.update(sample=record.get("sample"), best_psnr_y=record.get("best_psnr_y"),
+                              best_step=record.get("best_step"))
+
+    def curves(self) -> RunCurves:
+        """The run as the records added so far describe it; only curves that grew are rebuilt."""
+        for key in self._changed:
+            values = self._points[key]
+            steps = sorted(values)  # nearly always in order already: a linear pass
+            self._series[key] = Series(tuple(steps), tuple(values[s] for s in steps))
+        self._changed.clear()
+        latest, last_train, segment = self._latest, self._last_train, self._segment
+        images_per_s = last_train.get("images_per_s") if last_train else None
+        eta = None
+        total = latest.get("total_steps")
+        if latest["state"] == "running" and segment is not None and last_train is not None and total:
+            start_step, start_time = segment
+            eta = eta_seconds(int(last_train["step"]) - start_step, total - start_step,
+                              float(last_train.get("time", start_time)) - start_time)
+        return RunCurves(series=dict(self._series), step=latest["step"], total_steps=total,
+                         images_per_s=images_per_s, eta_s=eta, sample=latest.get("sample"),
+                         best_psnr_y=latest.get("best_psnr_y"), best_step=latest.get("best_step"),
+                         state=latest["state"])
+
+    def _collect(self, record: Record, keys: Iterable[str], step: int) -> None:
+        for key in keys:
+            value = record.get(key)
+            if isinstance(value, (int, float)):
+                self._points.setdefault(key, {})[step] = float(value)
+                self._changed.add(key)
 
 
 @dataclass(frozen=True)

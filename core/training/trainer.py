@@ -1,13 +1,15 @@
 """The training loop: pixel pre-training or GAN fine-tuning of one generator, resumable, DDP-ready.
 
-Read ``Trainer.fit`` top to bottom: one step is G forward -> G losses (pixel, perceptual, TV and,
-in the gan stage, adversarial against a frozen D) -> G update -> D update on real vs detached fake
--> EMA update. Validation (on the EMA weights) and checkpoints happen every ``val_every`` steps, and
-when the run stops early (SIGINT/SIGTERM via the cancel token, or a STOP file in the run folder).
+``Trainer(...)`` builds the whole run (data, models, optimisers; the saved state on resume); read
+``Trainer.fit`` top to bottom for the loop. One step (``Trainer.train_step``) is G forward -> G losses
+(pixel, perceptual, TV and, in the gan stage, adversarial against a frozen D) -> G update -> D update
+on real vs detached fake -> EMA update. Validation (on the EMA weights) and checkpoints happen every
+``val_every`` steps, and when the run stops early (SIGINT/SIGTERM via the cancel token, or a STOP file
+in the run folder).
 
-Multi-GPU: launched by ``torchrun``, each process sees RANK/WORLD_SIZE, joins the process group
-(NCCL on CUDA, Gloo on CPU), reads its shard of every epoch through a DistributedSampler and
-trains a DistributedDataParallel generator; only rank 0 logs, validates and writes files.
+Multi-GPU (core.training.distributed): launched by ``torchrun``, each process joins the process group,
+reads its shard of every epoch through a DistributedSampler and trains a DistributedDataParallel
+generator; only rank 0 logs, validates and writes files.
 """
 
 from __future__ import annotations
@@ -28,9 +30,8 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.distributed as dist
 from torch import nn
-from torch.nn.parallel import DistributedDataParallel
+from torch.optim.lr_scheduler import LambdaLR
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
@@ -48,7 +49,9 @@ from core.training import checkpoint as ckpt
 from core.training.config import TrainConfig
 from core.training.data import (VAL_STREAM, FaceDataset, collate, scan_faces, seed_worker, split_files)
 from core.training.degradations import bicubic_upsample
+from core.training.distributed import Dist, setup_distributed
 from core.training.losses import GeneratorLoss, discriminator_loss
+from core.training.runlog import MetricsLog
 
 log = logging.getLogger(__name__)
 
@@ -60,42 +63,6 @@ class TrainResult:
     stopped: bool  # stopped before the last step (signal, STOP file, cancel); resumable
     best_psnr_y: float | None
     best_step: int | None
-
-
-@dataclass(frozen=True)
-class Dist:
-    rank: int = 0
-    world_size: int = 1
-    device: torch.device = torch.device("cpu")
-    initialised_here: bool = False
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
-
-    @property
-    def enabled(self) -> bool:
-        return self.world_size > 1
-
-
-def setup_distributed(requested_device: str) -> Dist:
-    """Join torchrun's process group when RANK/WORLD_SIZE say so; else a single process."""
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    use_cuda = torch.cuda.is_available() and requested_device != "cpu"
-    if requested_device.startswith("cuda") and not torch.cuda.is_available():
-        raise TrainingError(None, f"device {requested_device!r} requested but PyTorch sees no CUDA GPU")
-    if world_size <= 1 or "RANK" not in os.environ:
-        device = torch.device(requested_device if requested_device.startswith("cuda") else "cuda") \
-            if use_cuda else torch.device("cpu")
-        return Dist(device=device)
-    rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
-    device = torch.device("cuda", local_rank) if use_cuda else torch.device("cpu")
-    if use_cuda:
-        torch.cuda.set_device(device)
-    initialised_here = not dist.is_initialized()
-    if initialised_here:
-        dist.init_process_group("nccl" if use_cuda else "gloo")
-    return Dist(rank, world_size, device, initialised_here)
 
 
 class EpochSampler(DistributedSampler):
@@ -147,34 +114,27 @@ def lr_factor(step: int, total: int, config: TrainConfig) -> float:
     return optim.min_lr_ratio + (1 - optim.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
-class MetricsLog:
-    """metrics.jsonl: one JSON object per line, flushed at once so a reader can tail it live."""
+class _Interval:
+    """The steps since the last train record: their loss sums and their time (pauses left out)."""
 
-    def __init__(self, path: Path, resume_step: int | None) -> None:
-        self.path = path
-        if resume_step is not None and path.exists():
-            self._truncate_after(resume_step)
-        self.handle = path.open("a", encoding="utf-8")
+    def __init__(self) -> None:
+        self.sums: dict[str, torch.Tensor] = {}
+        self.steps = 0
+        self.start = time.perf_counter()
 
-    def _truncate_after(self, step: int) -> None:
-        # Lines written after the checkpoint we resume from describe steps that will be redone.
-        kept = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                if json.loads(line).get("step", 0) <= step:
-                    kept.append(line)
-            except json.JSONDecodeError:
-                continue  # a line cut by a crash
-        with atomic_output(self.path) as temporary:
-            temporary.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+    def add(self, parts: dict[str, torch.Tensor]) -> None:
+        self.steps += 1
+        for name, value in parts.items():
+            self.sums[name] = self.sums[name] + value if name in self.sums else value
 
-    def write(self, record: dict[str, Any]) -> None:
-        record = {"time": round(time.time(), 3), **record}
-        self.handle.write(json.dumps(record) + "\n")
-        self.handle.flush()
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
 
-    def close(self) -> None:
-        self.handle.close()
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        began = time.perf_counter()
+        yield
+        self.start += time.perf_counter() - began
 
 
 def refuse_used_run_dir(run_dir: Path) -> None:
@@ -190,6 +150,9 @@ def refuse_used_run_dir(run_dir: Path) -> None:
 
 
 class Trainer:
+    """One training stage in one run folder. The constructor builds everything the loop uses (and, with
+    ``resume``, restores the saved state); ``fit`` runs the loop; ``close`` puts global switches back."""
+
     def __init__(self, config: TrainConfig, run_dir: Path, resume: bool = False,
                  progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
                  show_bar: bool = True) -> None:
@@ -199,14 +162,60 @@ class Trainer:
         self.progress = progress
         self.cancel = cancel or CancelToken()
         self.show_bar = show_bar
-        self.best: dict[str, Any] | None = None  # PSNR-Y, SSIM-Y and step of the best validation so far
-        self.bicubic: dict[str, float] | None = None  # bicubic's scores on the validation faces
         self.world = setup_distributed(config.device)
         self.device = self.world.device
         self.cuda = self.device.type == "cuda"
         self._previous_deterministic = torch.are_deterministic_algorithms_enabled()
         if not self.cuda and config.precision != "fp32":
             log.warning("%s precision applies on CUDA only; training in fp32 on %s", config.precision, self.device)
+
+        # Where the run stands: saved in state.pt, restored on resume.
+        self.step = self.epoch = self.batch_in_epoch = 0
+        self.best: dict[str, Any] | None = None  # PSNR-Y, SSIM-Y and step of the best validation so far
+        self.bicubic: dict[str, float] | None = None  # bicubic's scores on the validation faces
+        # The validation faces' (LQ, HQ) pairs: fixed degradations, made at the first validation and kept.
+        self._val_pairs: list[tuple[np.ndarray, np.ndarray]] | None = None
+        try:
+            if not resume and self.world.is_main:  # before the data and models are built: it needs neither
+                refuse_used_run_dir(self.run_dir)
+            self._seed_everything()
+
+            self.dataset_root = self._data_root()
+            self.train_set, self.val_set = self._datasets(self.dataset_root)
+            self.sampler = EpochSampler(self.train_set, self.world, config.seed)
+            self.loader = self._loader()
+
+            # The generator's starting weights, as recorded in the weights' metadata: the resolved
+            # --init-from file, or the configured value when it was not loaded (a resume, or none).
+            self.init_file: str | None = config.init_from
+            self.generator = build_generator(config.arch, config.generator_args)
+            if config.init_from and not resume:
+                self.init_file = self._load_init(config.init_from)
+            elif config.stage == "gan" and not resume:
+                log.warning("GAN stage from a randomly initialised generator: pre-train with --stage pixel and "
+                            "pass --init-from for the usual two-stage recipe")
+            self.disc = build_discriminator(config.disc_args) if config.stage == "gan" else None
+            for network in (self.generator, self.disc):
+                if network is not None:
+                    self._place(network)
+            self.ema = copy.deepcopy(self.generator).eval().requires_grad_(False)
+            self.criterion = GeneratorLoss(config.loss).to(self.device)
+            self.opt_g, self.sched_g = self._optimizer(self.generator, config.optim.lr)
+            self.opt_d: torch.optim.Optimizer | None = None
+            self.sched_d: LambdaLR | None = None
+            if self.disc is not None:
+                self.opt_d, self.sched_d = self._optimizer(self.disc, config.optim.d_lr or config.optim.lr)
+            self.scaler = torch.amp.GradScaler("cuda", enabled=self.cuda and config.precision == "fp16")
+            self._log_sizes()
+
+            if resume:
+                self.load_state_dict(ckpt.load_state(self.run_dir / ckpt.STATE_FILE))
+            # The modules the steps call: DDP replicas and/or compiled; checkpoints save the plain ones.
+            self.g_train = self._for_training(self.generator)
+            self.d_train = self._for_training(self.disc) if self.disc is not None else None
+        except BaseException:
+            self.close()  # e.g. too few faces: leave no process group or deterministic switch behind
+            raise
 
     # --- set-up ---------------------------------------------------------------------------------------
 
@@ -222,13 +231,14 @@ class Trainer:
         elif self.cuda:
             torch.backends.cudnn.benchmark = True
 
-    def _build_data(self) -> None:
-        c = self.config
-        if c.data is None:
+    def _data_root(self) -> Path:
+        if self.config.data is None:
             raise TrainingError(None, "no dataset folder given (--data)")
-        data_root = Path(c.data)
-        if c.align:
-            data_root = self._aligned(data_root)
+        data_root = Path(self.config.data)
+        return self._aligned(data_root) if self.config.align else data_root
+
+    def _datasets(self, data_root: Path) -> tuple[FaceDataset, FaceDataset | None]:
+        c = self.config
         files = scan_faces(data_root)
         if c.val_data:
             train_files, val_files = files, scan_faces(c.val_data)
@@ -239,19 +249,21 @@ class Trainer:
         if len(train_files) < c.batch_size * self.world.world_size:
             raise TrainingError(data_root, f"{len(train_files)} training images are fewer than one batch "
                                            f"({c.batch_size} x {self.world.world_size} processes)")
-        self.dataset_root = data_root
-        self.train_set = FaceDataset(train_files, c.face_size, c.scale, c.degradation, c.augment, c.seed,
-                                     patch_size=c.patch_size)
-        self.val_set = FaceDataset(val_files, c.face_size, c.scale, c.degradation, None, c.seed, VAL_STREAM) \
+        if self.world.is_main:
+            log.info("dataset %s: %d training and %d validation faces", data_root, len(train_files), len(val_files))
+        train_set = FaceDataset(train_files, c.face_size, c.scale, c.degradation, c.augment, c.seed,
+                                patch_size=c.patch_size)
+        val_set = FaceDataset(val_files, c.face_size, c.scale, c.degradation, None, c.seed, VAL_STREAM) \
             if val_files else None
-        self.sampler = EpochSampler(self.train_set, self.world, c.seed)
-        self.loader = DataLoader(
+        return train_set, val_set
+
+    def _loader(self) -> DataLoader:
+        c = self.config
+        return DataLoader(
             EpochDataset(self.train_set), batch_size=c.batch_size, sampler=self.sampler, drop_last=True,
             num_workers=c.workers, collate_fn=collate, pin_memory=self.cuda, worker_init_fn=seed_worker,
             persistent_workers=c.workers > 0, generator=torch.Generator().manual_seed(c.seed + self.world.rank),
         )
-        if self.world.is_main:
-            log.info("dataset %s: %d training and %d validation faces", data_root, len(train_files), len(val_files))
 
     def _aligned(self, source: Path) -> Path:
         from core.training.prepare import aligned_cache_dir, prepare_faces
@@ -259,61 +271,41 @@ class Trainer:
         target = aligned_cache_dir(source, self.config.face_size)
         if self.world.is_main:
             prepare_faces(source, target, self.config.face_size, cancel=self.cancel)
-        if self.world.enabled:
-            dist.barrier()
+        self.world.barrier()
         return target
 
-    def _build_models(self) -> None:
+    def _load_init(self, init_from: str) -> str:
+        """Load --init-from's weights into the generator; the resolved file's path."""
         c = self.config
-        self.generator = build_generator(c.arch, c.generator_args)
-        if c.init_from and not self.resume:
-            module, metadata, path = ckpt.load_init(c.init_from)
-            if (metadata.arch, metadata.arch_args) != (c.arch, c.generator_args):
-                raise TrainingError(path, f"was trained as {metadata.arch} {metadata.arch_args}, "
-                                          f"but this run is {c.arch} {c.generator_args}")
-            self.generator.load_state_dict(module.state_dict())
-            self.init_file = str(path)
-            log.info("generator initialised from %s", path)
-        elif c.stage == "gan" and not self.resume:
-            log.warning("GAN stage from a randomly initialised generator: pre-train with --stage pixel and "
-                        "pass --init-from for the usual two-stage recipe")
-        self.disc = build_discriminator(c.disc_args) if c.stage == "gan" else None
-        for network in (self.generator, self.disc):
-            if network is not None:
-                network.to(self.device)
-                if self.cuda:
-                    network.to(memory_format=torch.channels_last)
-        self.ema = copy.deepcopy(self.generator).eval().requires_grad_(False)
-        self.criterion = GeneratorLoss(c.loss).to(self.device)
-        self.opt_g = self._optimizer(self.generator, c.optim.lr)
-        self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, lambda step: lr_factor(step, c.steps, c))
-        if self.disc is not None:
-            self.opt_d = self._optimizer(self.disc, c.optim.d_lr or c.optim.lr)
-            self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, lambda step: lr_factor(step, c.steps, c))
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.cuda and c.precision == "fp16")
+        module, metadata, path = ckpt.load_init(init_from)
+        if (metadata.arch, metadata.arch_args) != (c.arch, c.generator_args):
+            raise TrainingError(path, f"was trained as {metadata.arch} {metadata.arch_args}, "
+                                      f"but this run is {c.arch} {c.generator_args}")
+        self.generator.load_state_dict(module.state_dict())
+        log.info("generator initialised from %s", path)
+        return str(path)
+
+    def _place(self, network: nn.Module) -> None:
+        network.to(self.device)
+        if self.cuda:
+            network.to(memory_format=torch.channels_last)
+
+    def _optimizer(self, module: nn.Module, lr: float) -> tuple[torch.optim.Optimizer, LambdaLR]:
+        optim, steps = self.config.optim, self.config.steps
+        kind = torch.optim.AdamW if optim.optimizer == "adamw" else torch.optim.Adam
+        optimizer = kind(module.parameters(), lr=lr, betas=optim.betas, weight_decay=optim.weight_decay)
+        return optimizer, LambdaLR(optimizer, lambda step: lr_factor(step, steps, self.config))
+
+    def _log_sizes(self) -> None:
         if self.world.is_main:
-            log.info("generator %s: %.2fM parameters%s", c.arch, count_parameters(self.generator) / 1e6,
+            log.info("generator %s: %.2fM parameters%s", self.config.arch, count_parameters(self.generator) / 1e6,
                      f"; discriminator {count_parameters(self.disc) / 1e6:.2f}M" if self.disc is not None else "")
 
-    def _optimizer(self, module: nn.Module, lr: float) -> torch.optim.Optimizer:
-        optim = self.config.optim
-        kind = torch.optim.AdamW if optim.optimizer == "adamw" else torch.optim.Adam
-        return kind(module.parameters(), lr=lr, betas=optim.betas, weight_decay=optim.weight_decay)
-
-    def _wrap_for_training(self) -> None:
-        """DDP and torch.compile wrap the modules used for training steps; saving uses the plain ones."""
+    def _for_training(self, module: nn.Module) -> nn.Module | Callable[..., torch.Tensor]:
+        """The module as a step calls it: a DDP replica across ranks, compiled with --compile."""
+        wrapped = self.world.wrap(module)
         # torch.compile's result is typed as a plain callable
-        self.g_train: nn.Module | Callable[..., torch.Tensor] = self.generator
-        self.d_train: nn.Module | Callable[..., torch.Tensor] | None = self.disc
-        if self.world.enabled:
-            ids = [self.device.index] if self.cuda else None
-            self.g_train = DistributedDataParallel(self.generator, device_ids=ids)
-            if self.disc is not None:
-                self.d_train = DistributedDataParallel(self.disc, device_ids=ids)
-        if self.config.compile:
-            self.g_train = torch.compile(self.g_train)
-            if self.d_train is not None:
-                self.d_train = torch.compile(self.d_train)
+        return torch.compile(wrapped) if self.config.compile else wrapped
 
     # --- state ------------------------------------------------------------------------------------------
 
@@ -326,8 +318,8 @@ class Trainer:
             "generator": self.generator.state_dict(), "ema": self.ema.state_dict(),
             "opt_g": self.opt_g.state_dict(), "sched_g": self.sched_g.state_dict(),
             "disc": self.disc.state_dict() if self.disc is not None else None,
-            "opt_d": self.opt_d.state_dict() if self.disc is not None else None,
-            "sched_d": self.sched_d.state_dict() if self.disc is not None else None,
+            "opt_d": self.opt_d.state_dict() if self.opt_d is not None else None,
+            "sched_d": self.sched_d.state_dict() if self.sched_d is not None else None,
             "scaler": self.scaler.state_dict(),
             "best": dict(self.best) if self.best else None,
             "bicubic": dict(self.bicubic) if self.bicubic else None,
@@ -346,6 +338,7 @@ class Trainer:
             self.opt_g.load_state_dict(state["opt_g"])
             self.sched_g.load_state_dict(state["sched_g"])
             if self.disc is not None:
+                assert self.opt_d is not None and self.sched_d is not None  # built with the discriminator
                 self.disc.load_state_dict(state["disc"])
                 self.opt_d.load_state_dict(state["opt_d"])
                 self.sched_d.load_state_dict(state["sched_d"])
@@ -362,7 +355,7 @@ class Trainer:
             "preset": c.preset, "stage": c.stage, "dataset": str(self.dataset_root), "steps": self.step,
             "batch_size": c.batch_size * self.world.world_size, "face_size": c.face_size,
             "degradation": asdict(c.degradation), "best": self.best, "bicubic": self.bicubic,
-            "init_from": getattr(self, "init_file", c.init_from), "run": str(self.run_dir),
+            "init_from": self.init_file, "run": str(self.run_dir),
         }
         return ModelMetadata(arch=c.arch, arch_args=c.generator_args, scale=c.scale, input_size=c.input_size,
                              name=self.run_dir.name, description=f"{c.arch} x{c.scale}, {c.preset} preset, "
@@ -415,13 +408,40 @@ class Trainer:
             kept.copy_(live)
 
     def train_step(self, lq: torch.Tensor, hq: torch.Tensor) -> dict[str, torch.Tensor]:
+        """One optimisation step on one batch: G update, then D update (gan stage), schedules, EMA.
+
+        Returns the loss parts (detached tensors); running out of memory is a TrainingError that says
+        what to change and which checkpoint can be resumed."""
+        lq, hq = self._on_device(lq), self._on_device(hq)
+        try:
+            output, parts = self._generator_update(lq, hq)
+            if self.disc is not None:
+                parts.update(self._discriminator_update(output.detach(), hq))
+            self.scaler.update()
+            self.sched_g.step()
+            self._update_ema()
+        except (torch.OutOfMemoryError, RuntimeError) as error:
+            if not is_out_of_memory(error):
+                raise
+            c = self.config
+            raise TrainingError(self.run_dir, f"out of memory on {self.device} at batch size {c.batch_size} "
+                                              f"({c.face_size} px faces): lower --batch-size; the last checkpoint "
+                                              f"(step {self.step}) can be resumed") from error
+        return parts
+
+    def _on_device(self, batch: torch.Tensor) -> torch.Tensor:
+        batch = batch.to(self.device, non_blocking=True)
+        return batch.contiguous(memory_format=torch.channels_last) if self.cuda else batch
+
+    def _generator_update(self, lq: torch.Tensor, hq: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """G's losses on this batch and its update; the output (float) and the loss parts."""
         gan_type = self.config.loss.gan_type
         with self._autocast():
             output = self.g_train(lq)
         output = output.float()
 
-        # Generator: D is frozen and called without its DDP wrapper: this step updates G only, and
-        # D's gradients must neither be computed nor synchronised.
+        # D is frozen and called without its DDP wrapper: this update is G's only, and D's gradients
+        # must neither be computed nor synchronised.
         fake_logits = real_logits = fake_features = real_features = None
         if self.disc is not None:
             self.disc.requires_grad_(False)
@@ -441,24 +461,22 @@ class Trainer:
         self.scaler.scale(loss_g).backward()
         self._update(self.opt_g, self.generator)
         parts["g"] = loss_g.detach()
+        return output, parts
 
-        # Discriminator: real vs the (detached) fake of this step.
-        if self.disc is not None:
-            assert self.d_train is not None
-            self.disc.requires_grad_(True)
-            with self._autocast():
-                real = self.d_train(hq).float()
-                fake = self.d_train(output.detach()).float()
-            loss_d = discriminator_loss(real, fake, gan_type)
-            self.opt_d.zero_grad(set_to_none=True)
-            self.scaler.scale(loss_d).backward()
-            self._update(self.opt_d, self.disc)
-            parts.update(d=loss_d.detach(), d_real=real.detach().mean(), d_fake=fake.detach().mean())
-            self.sched_d.step()
-        self.scaler.update()
-        self.sched_g.step()
-        self._update_ema()
-        return parts
+    def _discriminator_update(self, fake_images: torch.Tensor, hq: torch.Tensor) -> dict[str, torch.Tensor]:
+        """D's update on real vs this step's (detached) fake; its loss parts."""
+        assert self.disc is not None and self.d_train is not None
+        assert self.opt_d is not None and self.sched_d is not None  # built with the discriminator
+        self.disc.requires_grad_(True)
+        with self._autocast():
+            real = self.d_train(hq).float()
+            fake = self.d_train(fake_images).float()
+        loss_d = discriminator_loss(real, fake, self.config.loss.gan_type)
+        self.opt_d.zero_grad(set_to_none=True)
+        self.scaler.scale(loss_d).backward()
+        self._update(self.opt_d, self.disc)
+        self.sched_d.step()
+        return {"d": loss_d.detach(), "d_real": real.detach().mean(), "d_fake": fake.detach().mean()}
 
     # --- validation -------------------------------------------------------------------------------------
 
@@ -466,7 +484,7 @@ class Trainer:
     def validate(self) -> dict[str, Any]:
         """PSNR-Y/SSIM-Y of the EMA generator and of bicubic upsampling; saves a sample grid."""
         assert self.val_set is not None
-        if not hasattr(self, "_val_pairs"):  # fixed degradations: made once, kept in memory
+        if self._val_pairs is None:  # fixed degradations: made once, kept in memory
             self._val_pairs = [self.val_set.item(i, 0)[:2] for i in range(len(self.val_set))]
         lqs = [pair[0] for pair in self._val_pairs]
         hqs = [pair[1] for pair in self._val_pairs]
@@ -499,11 +517,8 @@ class Trainer:
 
     def _should_stop(self) -> bool:
         stop_file = self.run_dir / ckpt.STOP_FILE
-        stop = self.cancel.cancelled or (self.world.is_main and stop_file.exists())
-        if self.world.enabled:  # every rank must leave the loop at the same step
-            flag = torch.tensor([float(stop)], device=self.device)
-            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-            stop = bool(flag.item())
+        # every rank must leave the loop at the same step
+        stop = self.world.any_rank(self.cancel.cancelled or (self.world.is_main and stop_file.exists()))
         if stop and self.world.is_main and stop_file.exists():
             stop_file.unlink()  # consumed: --resume must not stop again at once
         return stop
@@ -522,33 +537,15 @@ class Trainer:
                            "best_psnr_y": self.best["psnr_y"], "best_step": self.best["step"]})
             log.info("step %d: PSNR-Y %.2f dB SSIM-Y %.4f (bicubic %.2f / %.4f)", self.step, result["psnr_y"],
                      result["ssim_y"], result["bicubic_psnr_y"], result["bicubic_ssim_y"])
-        if self.world.enabled:
-            dist.barrier()
+        self.world.barrier()
 
     def fit(self) -> TrainResult:
         c = self.config
-        if not self.resume and self.world.is_main:  # before the data and models are built: it needs neither
-            refuse_used_run_dir(self.run_dir)
-        self._seed_everything()
-        self._build_data()
-        self._build_models()
-        self.step = self.epoch = self.batch_in_epoch = 0
-        self.best = self.bicubic = None
-        if self.resume:
-            self.load_state_dict(ckpt.load_state(self.run_dir / ckpt.STATE_FILE))
-        self._wrap_for_training()
-        metrics = None
-        if self.world.is_main:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            self._write_config()
-            metrics = MetricsLog(self.run_dir / ckpt.METRICS_FILE, self.step if self.resume else None)
-            metrics.write({"type": "event", "event": "resume" if self.resume else "start", "step": self.step,
-                           "stage": c.stage, "steps": c.steps})
+        metrics = self._open_metrics()
         checkpoint_every = c.checkpoint_every or c.validation_interval
         bar = tqdm(total=c.steps, initial=self.step, desc=c.stage, dynamic_ncols=True,
                    disable=not (self.world.is_main and self.show_bar))
-        sums: dict[str, torch.Tensor] = {}
-        interval_start, interval_steps = time.perf_counter(), 0
+        interval = _Interval()
         stopped = False
         self.generator.train()
         if self.disc is not None:
@@ -557,42 +554,25 @@ class Trainer:
             while self.step < c.steps and not stopped:
                 self.sampler.set_position(self.epoch, self.batch_in_epoch * c.batch_size)
                 for lq, hq in self.loader:
-                    lq = lq.to(self.device, non_blocking=True)
-                    hq = hq.to(self.device, non_blocking=True)
-                    if self.cuda:
-                        lq = lq.contiguous(memory_format=torch.channels_last)
-                        hq = hq.contiguous(memory_format=torch.channels_last)
-                    try:
-                        parts = self.train_step(lq, hq)
-                    except (torch.OutOfMemoryError, RuntimeError) as error:
-                        if not is_out_of_memory(error):
-                            raise
-                        raise TrainingError(self.run_dir, f"out of memory on {self.device} at batch size "
-                                            f"{c.batch_size} ({c.face_size} px faces): lower --batch-size; the "
-                                            f"last checkpoint (step {self.step}) can be resumed") from error
+                    interval.add(self.train_step(lq, hq))
                     self.step += 1
                     self.batch_in_epoch += 1
-                    interval_steps += 1
-                    for name, value in parts.items():
-                        sums[name] = sums.get(name, 0.0) + value
                     bar.update(1)
                     self.progress(self.step, c.steps, f"{c.stage} step {self.step}/{c.steps}")
 
                     if self.step % c.log_every == 0 or self.step == c.steps:
-                        elapsed = time.perf_counter() - interval_start
-                        record = self._train_record(sums, interval_steps, elapsed)
+                        record = self._train_record(interval)
                         bar.set_postfix({k.removeprefix("loss_"): f"{v:.4g}" for k, v in record.items()
                                          if k.startswith("loss_")})
                         if metrics is not None:
                             metrics.write(record)
-                        sums, interval_start, interval_steps = {}, time.perf_counter(), 0
-                    pause_start = time.perf_counter()  # validation and saving do not count in images/s
-                    if self.step % c.validation_interval == 0 or self.step == c.steps:
-                        self._validate_and_log(metrics)
-                    stopped = self._should_stop() and self.step < c.steps
-                    if self.step % checkpoint_every == 0 or self.step == c.steps or stopped:
-                        self.save_checkpoint()
-                    interval_start += time.perf_counter() - pause_start
+                        interval = _Interval()
+                    with interval.paused():  # validation and saving do not count in images/s
+                        if self.step % c.validation_interval == 0 or self.step == c.steps:
+                            self._validate_and_log(metrics)
+                        stopped = self._should_stop() and self.step < c.steps
+                        if self.step % checkpoint_every == 0 or self.step == c.steps or stopped:
+                            self.save_checkpoint()
                     if stopped or self.step >= c.steps:
                         break
                 else:
@@ -600,9 +580,9 @@ class Trainer:
                     self.batch_in_epoch = 0
         finally:
             bar.close()
-        if metrics is not None and interval_steps and self.step % c.log_every:
+        if metrics is not None and interval.steps and self.step % c.log_every:
             # the steps since the last record (a stop mid-interval): logged, so that no average is silently short
-            metrics.write(self._train_record(sums, interval_steps, time.perf_counter() - interval_start))
+            metrics.write(self._train_record(interval))
         if metrics is not None:
             metrics.write({"type": "event", "event": "stop" if stopped else "end", "step": self.step,
                            "stage": c.stage})
@@ -612,25 +592,36 @@ class Trainer:
         best: dict[str, Any] = self.best or {}
         return TrainResult(self.run_dir, self.step, stopped, best.get("psnr_y"), best.get("step"))
 
-    def _train_record(self, sums: dict[str, torch.Tensor], steps: int, elapsed: float) -> dict[str, Any]:
+    def _open_metrics(self) -> MetricsLog | None:
+        """Rank 0: the run folder, its config.json and metrics.jsonl with a start/resume event; else None."""
+        if not self.world.is_main:
+            return None
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._write_config()
+        metrics = MetricsLog(self.run_dir / ckpt.METRICS_FILE, self.step if self.resume else None)
+        metrics.write({"type": "event", "event": "resume" if self.resume else "start", "step": self.step,
+                       "stage": self.config.stage, "steps": self.config.steps})
+        return metrics
+
+    def _train_record(self, interval: _Interval) -> dict[str, Any]:
         c = self.config
+        steps = interval.steps
         # avg_steps: how many steps the averages cover (log_every, fewer for the last steps before a stop)
         record: dict[str, Any] = {"type": "train", "step": self.step, "stage": c.stage, "avg_steps": steps}
-        for name, total in sums.items():
+        for name, total in interval.sums.items():
             key = name if name.startswith("d_") else f"loss_{name}"
             record[key] = float(total) / steps
         record["lr"] = self.opt_g.param_groups[0]["lr"]
-        if self.disc is not None:
+        if self.opt_d is not None:
             record["lr_d"] = self.opt_d.param_groups[0]["lr"]
-        steps_per_s = steps / max(elapsed, 1e-9)
+        steps_per_s = steps / max(interval.elapsed(), 1e-9)
         record["images_per_s"] = steps_per_s * c.batch_size * self.world.world_size
         record["eta_s"] = (c.steps - self.step) / steps_per_s
         return record
 
     def close(self) -> None:
         torch.use_deterministic_algorithms(self._previous_deterministic)
-        if self.world.initialised_here and dist.is_initialized():
-            dist.destroy_process_group()
+        self.world.close()
 
 
 def train(config: TrainConfig, run_dir: str | Path, resume: bool = False,
