@@ -23,7 +23,6 @@ from core.detect import Detector, create_detector, select_faces
 from core.errors import ModelError
 from core.imaging import resize_to, to_gray
 from core.io import LoadedImage
-from core.memory import check_output_fits
 from core.models.loading import load_model
 from core.parsing import FaceParser
 from core.progress import CancelToken, ProgressCallback, no_progress
@@ -119,13 +118,12 @@ class FacePipeline:
                 keep_background: bool = True, progress: ProgressCallback = no_progress) -> RestoreResult:
         """``keep_background=False`` pastes onto the upscaled photo in place (result.background is then
         result.image): one full-size copy less, for a batch that writes the result and moves on.
+        The caller has checked that the result fits (core.memory.check_output_fits) before any work:
+        the batch as it decodes (with the output's format and comparison), the session before the models.
 
         ``progress`` hears each stage ("detecting faces", "restoring faces" with faces done out of
         the faces to restore, "upscaling the background", "pasting faces"); the faces' masks are made
         at the end of "restoring faces" (the timings' "mask" stage)."""
-        height, width = image.rgb.shape[:2]  # a result too large for the limit or the free memory: refused now
-        check_output_fits(image.path, width, height, self.settings, has_alpha=image.alpha is not None,
-                          keep_background=keep_background)
         if self.settings.aligned:
             return self._restore_aligned(image)
         timings: dict[str, float] = {}

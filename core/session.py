@@ -21,6 +21,7 @@ from core.background import upscale_background
 from core.detect import Detector, create_detector
 from core.detect.base import CANDIDATE_FLOOR
 from core.io import LoadedImage
+from core.memory import check_output_fits
 from core.models.loading import load_model
 from core.pipeline import FacePipeline, compose
 from core.progress import CancelToken, ProgressCallback, no_progress
@@ -123,6 +124,8 @@ class Restoration:
 def restore(cache: PipelineCache, settings: RestoreSettings, image: LoadedImage, name: str,
             cancel: CancelToken | None = None, progress: ProgressCallback = no_progress) -> Restoration:
     """Restore ``image`` with the cached pipeline (rebuilt only where ``settings`` require)."""
+    height, width = image.rgb.shape[:2]  # a result too large for the limit or the free memory: refused first
+    check_output_fits(image.path, width, height, settings, has_alpha=image.alpha is not None, keep_background=True)
     pipeline = cache.get(settings, progress)
     if cancel is not None:
         cancel.raise_if_cancelled()

@@ -303,3 +303,16 @@ def test_out_of_memory_in_a_library_is_one_line(pipeline, photo_folder: Path, tm
     outcome = _run(pipeline, photo_folder, tmp_path / "out", io_threads=0).outcomes[0]
     assert outcome.status == "failed" and outcome.reason.startswith("out of memory: use a lower scale")
     assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize("io_threads", [0, 2])
+def test_the_output_size_check_runs_once_per_file(pipeline, photo_folder: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch, io_threads: int) -> None:
+    """The batch checks each photo's result as it decodes it; the pipeline does not check it again."""
+    from core import memory
+
+    asked: list[int] = []
+    monkeypatch.setattr(memory, "available_bytes", lambda: asked.append(1) or 64 * 2**30)
+    summary = _run(pipeline, photo_folder, tmp_path / "out", io_threads=io_threads)
+    assert summary.count("done") == 4  # c.jpg fails to decode, before any check
+    assert len(asked) == 4

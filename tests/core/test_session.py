@@ -132,3 +132,16 @@ def test_same_file_detection(tmp_path: Path) -> None:
     original.write_bytes(b"x")
     assert is_same_file(tmp_path / "." / "photo.png", original)
     assert not is_same_file(tmp_path / "other.png", original)
+
+
+def test_a_result_too_large_is_refused_before_the_models_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.errors import FaceSRError
+
+    cache = PipelineCache()
+    monkeypatch.setattr(cache, "get", lambda *args: pytest.fail("the models were loaded for a refused photo"))
+    settings = RestoreSettings(model=str(tmp_path / "never-loaded.safetensors"), scale=8, device="cpu",
+                               max_output_pixels=2_000_000)
+    image = LoadedImage(rgb=np.zeros((256, 256, 3), np.uint8), alpha=None, is_gray=False,
+                        path=tmp_path / "big.png", format="png")
+    with pytest.raises(FaceSRError, match=r"the result would be 2048x2048 .* use a scale of 4"):
+        session.restore(cache, settings, image, "big.png")
