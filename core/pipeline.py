@@ -25,7 +25,7 @@ from core.imaging import resize_to, to_gray
 from core.io import LoadedImage
 from core.models.loading import load_model
 from core.parsing import FaceParser
-from core.progress import CancelToken, ProgressCallback, no_progress
+from core.progress import CancelToken, ProgressCallback, Stage, no_progress
 from core.restorer import Restorer, restore_aligned
 from core.types import AlignedFace, FaceStatus, LeftFaces, RestoredFace, RestoreResult
 
@@ -132,7 +132,7 @@ class FacePipeline:
         # the GIL), so the model thread only waits for what is left of it
         plain = self.background_model is None
         enlarged = _background_pool().submit(upscale_background, rgb, scale) if plain else None
-        progress(0, 0, "detecting faces")
+        progress(0, 0, Stage.DETECT)
         with _timed(timings, "detect"):
             detections = select_faces(self.detector.detect(rgb), self.settings.detect, rgb.shape[:2])
         size = self.restorer.info.input_size or 0
@@ -140,15 +140,15 @@ class FacePipeline:
             aligned = [align.warp_face(rgb, detection, size) for detection in detections]
         wanted = [face for face in aligned if self.restorable(face)]
         with _timed(timings, "restore"):
-            progress(0, len(wanted), "restoring faces")
+            progress(0, len(wanted), Stage.RESTORE)
             outputs = self.restorer.restore_faces([face.image for face in wanted], cancel,
-                                                  lambda done: progress(done, len(wanted), "restoring faces"))
+                                                  lambda done: progress(done, len(wanted), Stage.RESTORE))
         if image.is_gray:
             outputs = [to_gray(output) for output in outputs]
         with _timed(timings, "mask"):
             masks = self.face_masks(outputs, cancel)
         by_face = {id(face): (output, mask) for face, output, mask in zip(wanted, outputs, masks, strict=True)}
-        progress(len(wanted), len(wanted), "upscaling the background")
+        progress(len(wanted), len(wanted), Stage.BACKGROUND)
         with _timed(timings, "background"):  # with the plain enlargement: the time the model thread waited for it
             background = enlarged.result() if enlarged is not None else \
                 upscale_background(rgb, scale, self.background_model, self.settings.tile, cancel)
@@ -156,7 +156,7 @@ class FacePipeline:
         result = RestoreResult(image=background, background=background, alpha=upscale_alpha(image.alpha, scale),
                                faces=faces, scale=scale, timings=timings,
                                warnings=image.warnings + self._face_warnings(faces))
-        progress(len(wanted), len(wanted), "pasting faces")
+        progress(len(wanted), len(wanted), Stage.PASTE)
         with _timed(timings, "paste"):
             composed = compose(result, self.settings.blend, gray=image.is_gray, in_place=not keep_background)
             return dataclasses.replace(result, image=composed)

@@ -4,9 +4,26 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from enum import StrEnum
 
-# done, total, message
+# done, total, message: a Stage where the work is one of those, else free words (a file name, say)
 ProgressCallback = Callable[[int, int, str], None]
+
+
+class Stage(StrEnum):
+    """The steps long work reports, so that an interface can name them in its own words.
+
+    Each is also its English description (a str), which is what the command line prints.
+    """
+
+    LOAD_MODEL = "loading the model"
+    DETECT = "detecting faces"
+    RESTORE = "restoring faces"  # done and total count faces
+    BACKGROUND = "upscaling the background"
+    PASTE = "pasting faces"
+    LIST_MODELS = "reading the installed models"
+    DOWNLOAD = "downloading"  # done and total count bytes (or what the reporter scaled them to)
+    FILES = "restoring files"  # a batch: done and total count files
 
 
 def no_progress(done: int, total: int, message: str) -> None:

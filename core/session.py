@@ -24,7 +24,7 @@ from core.io import LoadedImage
 from core.memory import check_output_fits
 from core.models.loading import load_model
 from core.pipeline import FacePipeline, compose
-from core.progress import CancelToken, ProgressCallback, no_progress
+from core.progress import CancelToken, ProgressCallback, Stage, no_progress
 from core.restorer import Restorer
 from core.types import FaceStatus, RestoreResult
 
@@ -60,7 +60,7 @@ class PipelineCache:
         parser = old.parser if old is not None else None
         del old  # an unused model is freed before the next one loads
         if restorer is None:
-            progress(0, 0, "loading the model")
+            progress(0, 0, Stage.LOAD_MODEL)
             restorer = Restorer(load_model(settings.model), settings.device, settings.fidelity)
             if self.cpu_chunk and restorer.device.type == "cpu":
                 restorer.max_batch = max(1, min(restorer.max_batch, self.cpu_chunk))
@@ -153,7 +153,7 @@ def restore_face(cache: PipelineCache, settings: RestoreSettings, restoration: R
     """Restore face ``index`` of ``restoration`` alone, even one larger than the model input (its detection
     is reused; the other faces and the background are kept): "Restore this face", with no full re-run."""
     pipeline = cache.get(settings, progress)
-    progress(0, 1, "restoring faces")
+    progress(0, 1, Stage.RESTORE)
     result = pipeline.restore_face(restoration.source, restoration.result, index, cancel)
     return replace(restoration, result=result)
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSplitter,
@@ -28,13 +28,13 @@ from core.io import (ANIMATED, DAMAGED, MULTI_PAGE, NO_IMAGES_FOUND, NOT_AN_IMAG
                      ensure_writable_folder)
 from core.models.loading import ModelInfo
 from core.pipeline import LARGER_FACE_MODEL_INPUT, larger_model_for
-from core.progress import CancelToken, PauseGate, ProgressCallback
+from core.progress import CancelToken, PauseGate, Stage
 from core.types import LeftFaces
 from gui import settings as stored
 from gui.i18n import fill
 from gui.restore_options import RestoreOptions, installed_models, without_mnemonic
 from gui.tab_support import PathField, show_error, with_shortcut
-from gui.worker import JobQueue, WorkerThread
+from gui.worker import JobQueue, Progress, Reporter, WorkerThread, error_message
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +43,6 @@ STATUSES = ("queued", "running", "done", "skipped", "failed", "cancelled")
 COLUMNS = ("file", "status", "faces", "details")
 SHORTCUTS = {"start": "Ctrl+Return", "pause": "Ctrl+P", "cancel": "Esc", "open": "Ctrl+Shift+F",
              "input": "Ctrl+Shift+I", "output": "Ctrl+Shift+O"}
-
-
-class _Relay(QObject):
-    """Lives in the UI thread; signals emitted from the worker thread reach it queued."""
-
-    ready = Signal()  # the model is loaded: files start
-    file_done = Signal(object)  # FileOutcome, in job order
 
 
 class BatchTab(QWidget):
@@ -64,9 +57,6 @@ class BatchTab(QWidget):
         self.setAcceptDrops(True)
         self._runner = WorkerThread(self)
         self._queue = JobQueue(self._runner, self)
-        self._relay = _Relay(self)
-        self._relay.ready.connect(self._on_ready)
-        self._relay.file_done.connect(self._on_file_done)
         self._gate: PauseGate | None = None
         self._rows: dict[Path, int] = {}
         self._outcomes: dict[int, FileOutcome] = {}  # by row: the Details column is re-worded on a language change
@@ -231,7 +221,7 @@ class BatchTab(QWidget):
         self.progress_bar.setRange(0, len(jobs))
         self.progress_bar.setValue(0)
         self.status_label.setText(self.tr("Loading the model\u2026"))
-        self._queue.start("batch", _batch_job(restore, output, jobs, self._gate, self._relay), self._on_finished,
+        self._queue.start("batch", _batch_job(restore, output, jobs, self._gate), self._on_finished,
                           failed=self._on_failed, cancelled=self._on_cancelled, progress=self._on_progress)
         self._update_buttons()
 
@@ -311,7 +301,15 @@ class BatchTab(QWidget):
             self.table.item(row, 2).setText(f"{outcome.faces_restored}/{outcome.faces_found}")
         self._mark_next_running()
 
-    def _on_progress(self, done: int, total: int, name: str) -> None:
+    def _on_progress(self, progress: Progress) -> None:
+        """The model is loaded (no item yet), or a file is finished (its FileOutcome): in job order."""
+        if progress.stage is not Stage.FILES:
+            return
+        if not isinstance(progress.item, FileOutcome):
+            self._on_ready()
+            return
+        self._on_file_done(progress.item)
+        done, total = progress.done, progress.total
         self.progress_bar.setValue(done)
         elapsed = self._active_seconds()
         eta = eta_seconds(self._work_done, self._work_done + total - done, elapsed) if done < total else 0.0
@@ -333,7 +331,8 @@ class BatchTab(QWidget):
         self._ended()
         self.finished_batch.emit(summary)
 
-    def _on_failed(self, message: str) -> None:
+    def _on_failed(self, error: BaseException) -> None:
+        message = error_message(error)
         self._mark_unfinished("failed", message)
         self.status_label.setText(message)
         self._ended()
@@ -603,17 +602,25 @@ class BatchTab(QWidget):
             button.setToolTip(with_shortcut(tip, SHORTCUTS[key]))
 
 
-def _batch_job(restore: RestoreSettings, output: OutputSettings, jobs: list[Job], gate: PauseGate,
-               relay: _Relay) -> Callable[[CancelToken, ProgressCallback], BatchSummary]:
-    """The worker-thread job: load the model and detector there (slow, may fail), then run the batch."""
+def _batch_job(restore: RestoreSettings, output: OutputSettings, jobs: list[Job],
+               gate: PauseGate) -> Callable[[CancelToken, Reporter], BatchSummary]:
+    """The worker-thread job: load the model and detector there (slow, may fail), then run the batch,
+    reporting the files' stage when the model is ready and then each file's outcome with the count."""
 
-    def job(cancel: CancelToken, progress: ProgressCallback) -> BatchSummary:
+    def job(cancel: CancelToken, progress: Reporter) -> BatchSummary:
         from core.detect import create_detector
         from core.pipeline import FacePipeline
 
+        progress(0, 0, Stage.LOAD_MODEL)
         pipeline = FacePipeline(restore, detector=create_detector(restore.detect))
-        relay.ready.emit()
-        return run_batch(pipeline, jobs, output, progress, cancel, pause=gate, on_file=relay.file_done.emit)
+        progress(0, len(jobs), Stage.FILES)
+        finished: list[FileOutcome] = []
+
+        def file_done(outcome: FileOutcome) -> None:
+            finished.append(outcome)
+            progress.report(Progress(Stage.FILES, len(finished), len(jobs), outcome))
+
+        return run_batch(pipeline, jobs, output, cancel=cancel, pause=gate, on_file=file_done)
 
     return job
 

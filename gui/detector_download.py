@@ -13,9 +13,9 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from core.downloads import fetch_weights, weights_info, weights_path
-from core.progress import CancelToken, ProgressCallback
+from core.progress import CancelToken, ProgressCallback, Stage
 from gui.i18n import fill
-from gui.worker import JobQueue
+from gui.worker import JobQueue, Progress, error_message
 
 KIND = "download"  # the job's kind in the queue
 
@@ -60,7 +60,7 @@ class DetectorDownload(QObject):
         def job(cancel: CancelToken, progress: ProgressCallback) -> Path:
             def report(done: int, total: int, message: str) -> None:
                 cancel.raise_if_cancelled()  # ends the download; core removes the partial file
-                progress(done // 1024, total // 1024, message)  # KiB: byte counts overflow a Qt int
+                progress(done // 1024, total // 1024, Stage.DOWNLOAD)  # KiB: byte counts overflow a Qt int
 
             return fetch_weights(name, report)
 
@@ -71,14 +71,14 @@ class DetectorDownload(QObject):
             dialog.deleteLater()
             self.abandoned.emit()
 
-    def _progress(self, done: int, total: int, message: str) -> None:
+    def _progress(self, progress: Progress) -> None:
         if self.dialog is not None:
-            self.dialog.setMaximum(max(total, 1))
-            self.dialog.setValue(min(done, max(total, 1)))
+            self.dialog.setMaximum(max(progress.total, 1))
+            self.dialog.setValue(min(progress.done, max(progress.total, 1)))
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, error: BaseException) -> None:
         self._ended(None)
-        self.failed.emit(message)
+        self.failed.emit(error_message(error))
 
     def _ended(self, name: str | None) -> None:
         if self.dialog is not None:

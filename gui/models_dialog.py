@@ -28,12 +28,12 @@ from core.errors import FaceSRError, ModelError
 from core.eta import format_duration
 from core.models.loading import MODEL_EXTENSIONS, ModelInfo, install_model, set_default_model
 from core.paths import shipped_weights_dir, user_models_dir
-from core.progress import CancelToken, ProgressCallback
+from core.progress import CancelToken, ProgressCallback, Stage
 from gui import settings as stored
 from gui.i18n import fill
 from gui.restore_options import installed_models
 from gui.tab_support import show_error
-from gui.worker import Job, JobQueue, WorkerThread
+from gui.worker import Job, JobQueue, Progress, WorkerThread, error_message
 
 COLUMNS = 6
 CATALOGUE_COLUMNS = 6  # name, for, size, licence, progress, Download/Cancel
@@ -211,6 +211,7 @@ class ModelsDialog(QDialog):
 
     def _build_catalogue(self, layout: QVBoxLayout) -> None:
         self.downloader = WorkerThread(self)  # its own thread: a download takes minutes, listing must not wait
+        self.download_jobs = JobQueue(self.downloader, self)
         self.downloading: str | None = None
         self._rate = TransferRate()
         self._refresh_after: Path | None = None  # listing was busy when a download ended: list again after it
@@ -310,16 +311,13 @@ class ModelsDialog(QDialog):
 
         def job(cancel: CancelToken, progress: ProgressCallback) -> Path:
             def report(done: int, total: int, message: str) -> None:
-                progress(done // 1024, total // 1024, message)  # KiB: byte counts can overflow a Qt int
+                progress(done // 1024, total // 1024, Stage.DOWNLOAD)  # KiB: byte counts can overflow a Qt int
 
             return fetch_weights(name, report, cancel)
 
         self.downloading, self._rate = name, TransferRate()
-        worker = self.downloader.submit(job)
-        worker.progress.connect(self._download_progress)
-        worker.finished.connect(self._downloaded)
-        worker.failed.connect(self._download_failed)
-        worker.cancelled.connect(self._download_cancelled)
+        self.download_jobs.start("download", job, self._downloaded, failed=self._download_failed,
+                                 cancelled=self._download_cancelled, progress=self._download_progress)
         row = self._row_of_download(name)
         bar: QProgressBar = self.catalogue.cellWidget(row, PROGRESS_COLUMN)
         bar.setRange(0, 0)
@@ -334,9 +332,10 @@ class ModelsDialog(QDialog):
             self.downloader.cancel()
             self.download_label.setText(self.tr("Cancelling the download…"))
 
-    def _download_progress(self, done_kib: int, total_kib: int, message: str) -> None:
+    def _download_progress(self, progress: Progress) -> None:
         if self.downloading is None:
             return
+        done_kib, total_kib = progress.done, progress.total
         bar: QProgressBar = self.catalogue.cellWidget(self._row_of_download(self.downloading), PROGRESS_COLUMN)
         bar.setRange(0, max(total_kib, 0))
         bar.setValue(min(done_kib, total_kib) if total_kib else 0)
@@ -362,7 +361,8 @@ class ModelsDialog(QDialog):
         else:
             self.refresh(select=path)
 
-    def _download_failed(self, message: str) -> None:
+    def _download_failed(self, error: BaseException) -> None:
+        message = error_message(error)
         self._download_ended()
         self._error(self.tr("The download failed"), message)
         self.download_label.setText(message)
@@ -391,9 +391,9 @@ class ModelsDialog(QDialog):
         self._idle()
         on_done(result)
 
-    def _job_failed(self, message: str) -> None:
+    def _job_failed(self, error: BaseException) -> None:
         self._idle()
-        self._error(self.tr("Model error"), message)
+        self._error(self.tr("Model error"), error_message(error))
 
     def _idle(self) -> None:
         self.import_button.setEnabled(True)
@@ -407,7 +407,7 @@ class ModelsDialog(QDialog):
         self.error_box = show_error(self, title, text)
 
     def done(self, result: int) -> None:
-        self.downloader.shutdown(timeout_ms=None)  # cancels a download; the next chunk's check ends it
+        self.download_jobs.shutdown(timeout_ms=None)  # cancels a download; the next chunk's check ends it
         self.jobs.shutdown(timeout_ms=None)  # listing and importing cannot be cancelled: wait for them
         super().done(result)
 

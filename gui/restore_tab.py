@@ -33,7 +33,7 @@ from core.config import RestoreSettings
 from core.imaging import resize_to
 from core.io import IMAGE_EXTENSIONS, LoadedImage, read_image, write_image
 from core.pipeline import LARGER_FACE_MODEL_INPUT, larger_model_for
-from core.progress import CancelToken, ProgressCallback
+from core.progress import CancelToken, ProgressCallback, Stage
 from core.session import PipelineCache, Restoration
 from gui import settings as stored
 from gui.compare_view import MIN_LEVEL_SIDE, CompareView, Pyramid
@@ -43,7 +43,7 @@ from gui.i18n import fill
 from gui.qimage import from_qimage, to_qimage_levels
 from gui.restore_options import RestoreOptions, installed_models
 from gui.tab_support import set_action_texts, show_error
-from gui.worker import Job, JobQueue, WorkerThread
+from gui.worker import Job, JobQueue, Progress, WorkerThread, error_message
 
 log = logging.getLogger(__name__)
 
@@ -424,7 +424,7 @@ class RestoreTab(QWidget):
 
         worker = self.composer.submit(job)
         worker.finished.connect(self._composed)
-        worker.failed.connect(self._compose_failed)
+        worker.errored.connect(self._compose_failed)
 
     def _composed(self, outcome: tuple[Restoration, np.ndarray, Pyramid]) -> None:
         restoration, rgb, image = outcome
@@ -433,8 +433,8 @@ class RestoreTab(QWidget):
             self.compare.canvas.set_after(image)
         self._next_compose()
 
-    def _compose_failed(self, message: str) -> None:
-        self._show_error(self.tr("Error"), message)
+    def _compose_failed(self, error: BaseException) -> None:
+        self._show_error(self.tr("Error"), error_message(error))
         self._next_compose()
 
     def _next_compose(self) -> None:
@@ -493,7 +493,7 @@ class RestoreTab(QWidget):
             return
 
         def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[list, Path | None]:
-            progress(0, 0, "reading the installed models")
+            progress(0, 0, Stage.LIST_MODELS)
             return installed_models()
 
         self._start("models", job, lambda found: self._models_found(found, select), self.tr("Reading models…"))
@@ -601,21 +601,28 @@ class RestoreTab(QWidget):
         self.progress.setValue(0)
         return True
 
-    def _progress(self, done: int, total: int, message: str) -> None:
+    def _progress(self, progress: Progress) -> None:
         if self.jobs.running("warm"):
             return
-        texts = {"loading the model": self.tr("Loading the model…"), "detecting faces": self.tr("Finding faces…"),
-                 "restoring faces": fill(self.tr("Restoring faces: %1 of %2 done…"), done, total),
-                 "upscaling the background": self.tr("Upscaling the background…"),
-                 "pasting faces": self.tr("Pasting the faces in…"),
-                 "reading the installed models": self.tr("Reading models…")}
-        if message in texts:  # before the bar: whoever watches the bar reads the matching text
-            self.progress_label.setText(texts[message])
+        done, total = progress.done, progress.total
+        text = self.stage_text(progress)
+        if text:  # before the bar: whoever watches the bar reads the matching text
+            self.progress_label.setText(text)
         # a stage without a count shows an empty bar, not Qt's endless stripe: "busy" says nothing new
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(min(done, max(total, 1)) if total else 0)
 
-    def _job_failed(self, kind: str, message: str) -> None:
+    def stage_text(self, progress: Progress) -> str:
+        """What the progress line says during a stage of the engine ("" for a stage it names no better than
+        the job's own line, such as a download, whose dialog tells more)."""
+        texts = {Stage.LOAD_MODEL: self.tr("Loading the model…"), Stage.DETECT: self.tr("Finding faces…"),
+                 Stage.RESTORE: fill(self.tr("Restoring faces: %1 of %2 done…"), progress.done, progress.total),
+                 Stage.BACKGROUND: self.tr("Upscaling the background…"),
+                 Stage.PASTE: self.tr("Pasting the faces in…"), Stage.LIST_MODELS: self.tr("Reading models…")}
+        return texts.get(progress.stage, "") if progress.stage is not None else ""
+
+    def _job_failed(self, kind: str, error: BaseException) -> None:
+        message = error_message(error)
         if kind == "warm":  # nobody asked for it: the error shows when a photo is restored
             log.info("warming the pipeline up failed: %s", message)
             return

@@ -1,9 +1,12 @@
 """Background work for the GUI: a QObject worker moved to its own QThread.
 
 A job is a plain function ``job(cancel, progress) -> result`` written against core's CancelToken and
-progress callback; the worker turns its progress and outcome into Qt signals.
+progress callback; the worker turns its progress and outcome into Qt signals. Progress arrives typed, as a
+``Progress`` (core's Stage, done, total, and an optional item such as a batch's finished file), so the
+interface names stages in its own language and never reads the engine's words; an error arrives as the
+exception itself (``error_message`` words it for a dialog), as superqt's workers do.
 
-The Worker returned by ``submit`` lives in the UI thread and its signals (progress, finished, failed,
+The Worker returned by ``submit`` lives in the UI thread and its signals (progress, finished, errored,
 cancelled) are emitted there, relayed by WorkerThread from a runner object in the worker thread. Two
 things go wrong otherwise: a job that ends quickly emits before the caller of ``submit`` has
 connected its slots (the outcome is lost), and PySide runs a lambda connected to a signal in the
@@ -21,11 +24,47 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from core.errors import FaceSRError
 from core.memory import is_out_of_memory
-from core.progress import CancelToken, Cancelled, ProgressCallback
+from core.progress import CancelToken, Cancelled, Stage
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[CancelToken, ProgressCallback], Any]
+
+@dataclass(frozen=True)
+class Progress:
+    """One report of a job: its stage (None for words that name none, such as a file name), ``done`` out of
+    ``total`` (0 when the stage has no count) and what the stage just produced, if anything."""
+
+    stage: Stage | None
+    done: int = 0
+    total: int = 0
+    item: object = None
+
+
+class Reporter:
+    """What a job reports through. Called as core's ProgressCallback (``done, total, message``) it passes
+    core's Stage on; ``report`` sends a Progress of the job's own, e.g. one that carries an item."""
+
+    def __init__(self, emit: Callable[[Progress], None]) -> None:
+        self._emit = emit
+
+    def __call__(self, done: int, total: int, message: str) -> None:
+        self._emit(Progress(message if isinstance(message, Stage) else None, done, total))
+
+    def report(self, progress: Progress) -> None:
+        self._emit(progress)
+
+
+Job = Callable[[CancelToken, Reporter], Any]
+
+
+def error_message(error: BaseException) -> str:
+    """An exception a job raised, in words for a dialog: a user's error as it names the file and the cause,
+    running out of memory as what to try, a bug as its type and text (the log has the traceback)."""
+    if isinstance(error, FaceSRError):
+        return str(error)
+    if is_out_of_memory(error):  # MemoryError, or OpenCV's / torch's own words for it: one line
+        return "out of memory: try a smaller upscale factor or tile size"
+    return f"unexpected error: {type(error).__name__}: {error}"
 
 
 class Worker(QObject):
@@ -35,9 +74,9 @@ class Worker(QObject):
     lambdas included, runs there (PySide runs a lambda in the thread of the signal's object).
     """
 
-    progress = Signal(int, int, str)
-    finished = Signal(object)
-    failed = Signal(str)
+    progress = Signal(object)  # Progress
+    finished = Signal(object)  # the job's result
+    errored = Signal(object)  # the exception the job raised
     cancelled = Signal()
 
     def __init__(self, job: Job) -> None:
@@ -49,9 +88,9 @@ class Worker(QObject):
 class _Runner(QObject):
     """Runs one job in the thread it was moved to and reports through its own signals."""
 
-    progressed = Signal(int, int, str)
+    progressed = Signal(object)
     succeeded = Signal(object)
-    errored = Signal(str)
+    errored = Signal(object)
     stopped = Signal()
 
     def __init__(self, job: Job, cancel_token: CancelToken) -> None:
@@ -62,17 +101,13 @@ class _Runner(QObject):
     @Slot()
     def run(self) -> None:
         try:
-            result = self.job(self.cancel_token, self.progressed.emit)
+            result = self.job(self.cancel_token, Reporter(self.progressed.emit))
         except Cancelled:
             self.stopped.emit()
-        except FaceSRError as error:
-            self.errored.emit(str(error))
         except Exception as error:  # a bug must reach the user as a dialog, not kill the thread silently
-            if is_out_of_memory(error):  # MemoryError, or OpenCV's / torch's own words for it: one line
-                self.errored.emit("out of memory: try a smaller upscale factor or tile size")
-                return
-            log.exception("background job failed")
-            self.errored.emit(f"unexpected error: {type(error).__name__}: {error}")
+            if not isinstance(error, FaceSRError) and not is_out_of_memory(error):
+                log.exception("background job failed")
+            self.errored.emit(error)
         else:
             if self.cancel_token.cancelled:
                 self.stopped.emit()
@@ -108,7 +143,7 @@ class WorkerThread(QObject):
         # bound methods of this object, which lives in the UI thread: queued connections
         runner.progressed.connect(self._relay_progress)
         runner.succeeded.connect(self._relay_finished)
-        runner.errored.connect(self._relay_failed)
+        runner.errored.connect(self._relay_errored)
         runner.stopped.connect(self._relay_cancelled)
         # all three are referenced here until the outcome is announced: a starter collected at once
         # can take its queued call with it (PySide), and the job would never start
@@ -133,10 +168,10 @@ class WorkerThread(QObject):
             return self._thread.wait()
         return self._thread.wait(timeout_ms)
 
-    @Slot(int, int, str)
-    def _relay_progress(self, done: int, total: int, message: str) -> None:
+    @Slot(object)
+    def _relay_progress(self, progress: Progress) -> None:
         if self._worker is not None:
-            self._worker.progress.emit(done, total, message)
+            self._worker.progress.emit(progress)
 
     @Slot(object)
     def _relay_finished(self, result: object) -> None:
@@ -144,11 +179,11 @@ class WorkerThread(QObject):
         if worker is not None:
             worker.finished.emit(result)
 
-    @Slot(str)
-    def _relay_failed(self, message: str) -> None:
+    @Slot(object)
+    def _relay_errored(self, error: BaseException) -> None:
         worker = self._job_ended()
         if worker is not None:
-            worker.failed.emit(message)
+            worker.errored.emit(error)
 
     @Slot()
     def _relay_cancelled(self) -> None:
@@ -170,9 +205,9 @@ class _Outcome:
     """What the queue calls in the UI thread when its job ends; None: nothing to do."""
 
     done: Callable[[Any], None] | None = None
-    failed: Callable[[str], None] | None = None
+    failed: Callable[[BaseException], None] | None = None
     cancelled: Callable[[], None] | None = None
-    progress: Callable[[int, int, str], None] | None = None
+    progress: Callable[[Progress], None] | None = None
 
 
 class JobQueue(QObject):
@@ -214,8 +249,8 @@ class JobQueue(QObject):
         self._pending = [(k, a) for k, a in self._pending if kinds and k not in kinds]
 
     def start(self, kind: str, job: Job, done: Callable[[Any], None] | None = None, *,
-              failed: Callable[[str], None] | None = None, cancelled: Callable[[], None] | None = None,
-              progress: Callable[[int, int, str], None] | None = None) -> bool:
+              failed: Callable[[BaseException], None] | None = None, cancelled: Callable[[], None] | None = None,
+              progress: Callable[[Progress], None] | None = None) -> bool:
         """Submit ``job`` now; its handlers run in the UI thread. False (and nothing runs) while busy."""
         if self.busy or self._closed:
             return False
@@ -223,7 +258,7 @@ class JobQueue(QObject):
         self.kind, self._outcome = kind, _Outcome(done, failed, cancelled, progress)
         worker.progress.connect(self._progressed)
         worker.finished.connect(self._finished)
-        worker.failed.connect(self._failed)
+        worker.errored.connect(self._failed)
         worker.cancelled.connect(self._cancelled)
         self.state_changed.emit()
         return True
@@ -244,9 +279,9 @@ class JobQueue(QObject):
         self._pending = []
         return self.thread.shutdown(timeout_ms)
 
-    def _progressed(self, done: int, total: int, message: str) -> None:
+    def _progressed(self, progress: Progress) -> None:
         if self._outcome.progress is not None:
-            self._outcome.progress(done, total, message)
+            self._outcome.progress(progress)
 
     def _finished(self, result: object) -> None:
         handler = self._ended().done
@@ -254,10 +289,10 @@ class JobQueue(QObject):
             handler(result)
         self._after()
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, error: BaseException) -> None:
         handler = self._ended().failed
         if handler is not None:
-            handler(message)
+            handler(error)
         self._after()
 
     def _cancelled(self) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PIL import Image
-from PySide6.QtCore import Qt
 
 from gui import i18n
 from gui.batch_tab import BatchTab
-from tests.gui.test_batch_tab import WAIT_MS, photos, tab  # noqa: F401 - fixtures
+from tests.gui.test_batch_tab import WAIT_MS, in_the_worker_after_each_file, photos, tab  # noqa: F401 - fixtures
 
 
 def _more_photos(folder: Path, count: int) -> None:
@@ -19,7 +19,7 @@ def _more_photos(folder: Path, count: int) -> None:
 
 
 def test_the_eta_is_hidden_while_paused_and_after_cancel(qtbot, tab: BatchTab, photos: Path,  # noqa: F811 - fixtures
-                                                         tmp_path: Path) -> None:
+                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (photos / "c_broken.jpg").unlink()
     _more_photos(photos, 4)
     tab.set_input_folder(photos)
@@ -30,12 +30,11 @@ def test_the_eta_is_hidden_while_paused_and_after_cancel(qtbot, tab: BatchTab, p
         if not paused:
             paused.append(outcome)
             tab._gate.pause()  # in the worker, as a click would between two files
-    tab._relay.file_done.connect(pause_after_the_first_file, Qt.ConnectionType.DirectConnection)
+    in_the_worker_after_each_file(monkeypatch, pause_after_the_first_file)  # pauses once
     tab.run_batch_now()
     qtbot.waitUntil(lambda: bool(paused), timeout=WAIT_MS)
     qtbot.wait(1500)  # the progress of the file that was in work arrives while paused
     assert tab.is_busy() and tab.eta_label.text() == ""
-    tab._relay.file_done.disconnect(pause_after_the_first_file)
     tab.pause_button.click()  # resume: the ETA comes back with the next file
     qtbot.waitUntil(lambda: tab.eta_label.text().startswith("ETA") or not tab.is_busy(), timeout=WAIT_MS)
     if tab.is_busy():

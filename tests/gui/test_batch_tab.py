@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -10,14 +12,30 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from core.batch import BatchSummary, FileOutcome
 from core.config import RestoreSettings
 from core.paths import user_models_dir
 from gui import settings as stored
+from gui import batch_tab
 from gui.batch_tab import BatchTab
 from tests.conftest import make_model_file
 from tests.gui.translation import in_chinese
 
 WAIT_MS = 120_000  # generous: the machine may be busy; nothing here measures speed
+
+
+def in_the_worker_after_each_file(monkeypatch: pytest.MonkeyPatch, hook: Callable[[FileOutcome], None]) -> None:
+    """Call ``hook`` in the worker thread as each file's outcome is known, before the tab hears of it."""
+    original = batch_tab.run_batch
+
+    def run_batch(*args: Any, on_file: Callable[[FileOutcome], None], **kwargs: Any) -> BatchSummary:
+        def hooked(outcome: FileOutcome) -> None:
+            hook(outcome)
+            on_file(outcome)
+
+        return original(*args, on_file=hooked, **kwargs)
+
+    monkeypatch.setattr(batch_tab, "run_batch", run_batch)
 
 
 @pytest.fixture
@@ -75,7 +93,8 @@ def test_a_batch_ends_with_the_right_status_for_every_file_and_a_rerun_skips(qtb
     assert second.args[0].count("skipped") == 2
 
 
-def test_pause_stops_between_files_and_resume_continues(qtbot, tab: BatchTab, photos: Path, tmp_path: Path) -> None:
+def test_pause_stops_between_files_and_resume_continues(qtbot, tab: BatchTab, photos: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     (photos / "c_broken.jpg").unlink()
     for name in ("c_photo.jpg", "d_photo.jpg"):
         (photos / name).write_bytes((photos / "a_photo.jpg").read_bytes())
@@ -90,7 +109,7 @@ def test_pause_stops_between_files_and_resume_continues(qtbot, tab: BatchTab, ph
             paused.append(outcome)
             tab._gate.pause()
 
-    tab._relay.file_done.connect(pause_once, Qt.ConnectionType.DirectConnection)
+    in_the_worker_after_each_file(monkeypatch, pause_once)
     tab.run_batch_now()
     qtbot.waitUntil(lambda: _statuses(tab)["a_photo.jpg"][0] == "done", timeout=WAIT_MS)
     qtbot.wait(1500)  # a file already in work when the pause came may finish meanwhile

@@ -13,9 +13,12 @@ from PySide6.QtGui import QGuiApplication
 from core.downloads import weights_path
 from core.io import read_image, write_image
 from core.paths import user_models_dir
+from core.progress import Stage
 from core.restorer import Restorer
+from gui import i18n
 from gui.qimage import rgb_from_qimage, to_qimage
 from gui.restore_tab import RestoreTab
+from gui.worker import Progress
 from tests.conftest import make_model_file
 
 WAIT_MS = 120_000  # generous: the machine may be busy; nothing here measures speed
@@ -330,3 +333,17 @@ def test_retinaface_is_downloaded_only_after_asking(qtbot, tab: RestoreTab, monk
     combo.setCurrentIndex(combo.findData("yunet"))
     combo.setCurrentIndex(combo.findData("retinaface-mobile"))  # installed now: no second question
     assert answers == [] and fetched == ["retinaface-mobile"]
+
+
+def test_the_engine_stages_are_named_in_the_interface_language(qtbot, tab: RestoreTab) -> None:
+    shown = (Stage.LOAD_MODEL, Stage.DETECT, Stage.RESTORE, Stage.BACKGROUND, Stage.PASTE, Stage.LIST_MODELS)
+    english = {stage: tab.stage_text(Progress(stage, 1, 3)) for stage in shown}
+    assert english[Stage.RESTORE] == "Restoring faces: 1 of 3 done…" and all(english.values())
+    assert tab.stage_text(Progress(None, 1, 3)) == ""  # free words (a file name) are never shown as a stage
+    i18n.install_language("zh_CN")
+    try:
+        chinese = {stage: tab.stage_text(Progress(stage, 1, 3)) for stage in shown}
+    finally:
+        i18n.install_language(i18n.ENGLISH)
+    assert [stage for stage in shown if chinese[stage] == english[stage]] == []
+    assert "1" in chinese[Stage.RESTORE] and "3" in chinese[Stage.RESTORE]

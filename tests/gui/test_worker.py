@@ -6,7 +6,8 @@ import threading
 import time
 
 from core.errors import ImageReadError
-from gui.worker import JobQueue, WorkerThread
+from core.progress import Stage
+from gui.worker import JobQueue, Progress, WorkerThread, error_message
 
 
 def test_job_runs_off_the_ui_thread_and_its_result_arrives(qtbot) -> None:
@@ -15,31 +16,37 @@ def test_job_runs_off_the_ui_thread_and_its_result_arrives(qtbot) -> None:
 
     def job(cancel, progress):
         seen["thread"] = threading.get_ident()
-        progress(1, 2, "half")
+        progress(1, 2, Stage.RESTORE)
+        progress(3, 4, "a_photo.jpg")  # free words name no stage
+        progress.report(Progress(Stage.FILES, 1, 1, item="outcome"))
         return 42
 
     worker = runner.submit(job)
-    steps: list[tuple[int, int, str]] = []
-    worker.progress.connect(lambda *args: steps.append(args))
+    steps: list[Progress] = []
+    worker.progress.connect(steps.append)
     with qtbot.waitSignal(worker.finished, timeout=5000) as blocker:
         pass
     assert blocker.args == [42]
-    assert steps == [(1, 2, "half")]
+    assert steps == [Progress(Stage.RESTORE, 1, 2), Progress(None, 3, 4), Progress(Stage.FILES, 1, 1, "outcome")]
     assert seen["thread"] != threading.get_ident()
     qtbot.waitUntil(lambda: not runner.busy)
     assert runner.shutdown()
 
 
-def test_user_errors_become_a_message_naming_the_file(qtbot, tmp_path) -> None:
+def test_an_error_arrives_as_the_exception_and_reads_as_a_message_naming_the_file(qtbot, tmp_path) -> None:
     runner = WorkerThread()
 
     def job(cancel, progress):
         raise ImageReadError(tmp_path / "broken.jpg", "not an image")
 
     worker = runner.submit(job)
-    with qtbot.waitSignal(worker.failed, timeout=5000) as blocker:
+    with qtbot.waitSignal(worker.errored, timeout=5000) as blocker:
         pass
-    assert "broken.jpg" in blocker.args[0] and "not an image" in blocker.args[0]
+    error = blocker.args[0]
+    assert isinstance(error, ImageReadError) and error.path == tmp_path / "broken.jpg"
+    assert "broken.jpg" in error_message(error) and "not an image" in error_message(error)
+    assert error_message(MemoryError()).startswith("out of memory")
+    assert error_message(KeyError("x")) == "unexpected error: KeyError: 'x'"
     assert runner.shutdown()
 
 
