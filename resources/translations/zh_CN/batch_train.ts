@@ -64,16 +64,16 @@
         <translation>未找到图像（支持 jpg、png、webp、bmp、tiff、gif）</translation>
     </message>
     <message>
-        <source>ETA {time}</source>
-        <translation>剩余 {time}</translation>
+        <source>ETA %1</source>
+        <translation>剩余 %1</translation>
     </message>
     <message>
-        <source>{done} of {total} files</source>
-        <translation>已处理 {done} / {total} 个文件</translation>
+        <source>%1 of %2 files</source>
+        <translation>已处理 %1 / %2 个文件</translation>
     </message>
     <message>
-        <source>{done} done, {skipped} skipped, {failed} failed in {time}</source>
-        <translation>完成 {done} 个，跳过 {skipped} 个，失败 {failed} 个，用时 {time}</translation>
+        <source>%1 done, %2 skipped, %3 failed in %4</source>
+        <translation>完成 %1 个，跳过 %2 个，失败 %3 个，用时 %4</translation>
     </message>
     <message>
         <source>The batch stopped</source>
@@ -96,8 +96,8 @@
         <translation>正在取消…</translation>
     </message>
     <message>
-        <source>the result exists: {path}</source>
-        <translation>结果已存在：{path}</translation>
+        <source>the result exists: %1</source>
+        <translation>结果已存在：%1</translation>
     </message>
     <message>
         <source>queued</source>
@@ -268,12 +268,12 @@
         <translation>输出文件</translation>
     </message>
     <message>
-        <source>{count} face(s) larger than the {size}-px model kept as upscaled: tick “{option}”, then start again with “{overwrite}”</source>
-        <translation>{count} 张人脸大于 {size} 像素的模型输入，仅作放大：勾选“{option}”，然后勾选“{overwrite}”重新开始</translation>
+        <source>%1 face(s) larger than the %2-px model kept as upscaled: tick “%3”, then start again with “%4”</source>
+        <translation>%1 张人脸大于 %2 像素的模型输入，仅作放大：勾选“%3”，然后勾选“%4”重新开始</translation>
     </message>
     <message>
-        <source>{count} face(s) larger than the {size}-px model kept as upscaled: tick “{option}” or choose a {larger}-px model such as {model}, then start again with “{overwrite}”</source>
-        <translation>{count} 张人脸大于 {size} 像素的模型输入，仅作放大：勾选“{option}”或选择 {larger} 像素的模型（例如 {model}），然后勾选“{overwrite}”重新开始</translation>
+        <source>%1 face(s) larger than the %2-px model kept as upscaled: tick “%3” or choose a %4-px model such as %5, then start again with “%6”</source>
+        <translation>%1 张人脸大于 %2 像素的模型输入，仅作放大：勾选“%3”或选择 %4 像素的模型（例如 %5），然后勾选“%6”重新开始</translation>
     </message>
     <message>
         <source>Files handled so far</source>
@@ -306,12 +306,12 @@
         <translation>正在准备数据和模型…</translation>
     </message>
     <message>
-        <source>Training: step {step} of {total}.</source>
-        <translation>训练中：第 {step} / {total} 步。</translation>
+        <source>Training: step %1 of %2.</source>
+        <translation>训练中：第 %1 / %2 步。</translation>
     </message>
     <message>
-        <source>Last validation (step {step}): PSNR-Y {model:.2f} dB, bicubic {bicubic:.2f} dB.</source>
-        <translation>最近一次验证（第 {step} 步）：PSNR-Y {model:.2f} dB，双三次插值 {bicubic:.2f} dB。</translation>
+        <source>Last validation (step %1): PSNR-Y %2 dB, bicubic %3 dB.</source>
+        <translation>最近一次验证（第 %1 步）：PSNR-Y %2 dB，双三次插值 %3 dB。</translation>
     </message>
     <message>
         <source>Loss axis: log scale</source>
@@ -330,12 +330,12 @@
         <translation>最新验证样例，每列一张人脸：输入、模型输出、原图；双击可放大查看</translation>
     </message>
     <message>
-        <source>{path}
-preset {preset}, {stage} stage, {steps} steps
-dataset: {data}</source>
-        <translation>{path}
-预设 {preset}，{stage} 阶段，{steps} 步
-数据集：{data}</translation>
+        <source>%1
+preset %2, %3 stage, %4 steps
+dataset: %5</source>
+        <translation>%1
+预设 %2，%3 阶段，%4 步
+数据集：%5</translation>
     </message>
     <message>
         <source>Cannot start training</source>
@@ -354,8 +354,8 @@ dataset: {data}</source>
         <translation>无法添加模型</translation>
     </message>
     <message>
-        <source>Added the model “{name}”: {path}</source>
-        <translation>已添加模型“{name}”：{path}</translation>
+        <source>Added the model “%1”: %2</source>
+        <translation>已添加模型“%1”：%2</translation>
     </message>
     <message>
         <source>choose a dataset folder (face images) first</source>
@@ -366,44 +366,44 @@ dataset: {data}</source>
         <translation>正在启动训练进程…</translation>
     </message>
     <message>
-        <source>The training process crashed: {line}</source>
-        <translation>训练进程崩溃：{line}</translation>
+        <source>The training process crashed: %1</source>
+        <translation>训练进程崩溃：%1</translation>
     </message>
     <message>
-        <source>Training failed (exit code {code}): {line}</source>
-        <translation>训练失败（退出码 {code}）：{line}</translation>
+        <source>Training failed (exit code %1): %2</source>
+        <translation>训练失败（退出码 %1）：%2</translation>
     </message>
     <message>
-        <source>Stopped at step {step} with a checkpoint; Resume continues it.</source>
-        <translation>已在第 {step} 步停止并保存检查点；点击“继续”可接着训练。</translation>
+        <source>Stopped at step %1 with a checkpoint; Resume continues it.</source>
+        <translation>已在第 %1 步停止并保存检查点；点击“继续”可接着训练。</translation>
     </message>
     <message>
-        <source>Finished: {step} steps.</source>
-        <translation>已完成：共 {step} 步。</translation>
+        <source>Finished: %1 steps.</source>
+        <translation>已完成：共 %1 步。</translation>
     </message>
     <message>
-        <source>Cannot start the training process ({program}): {error}</source>
-        <translation>无法启动训练进程（{program}）：{error}</translation>
+        <source>Cannot start the training process (%1): %2</source>
+        <translation>无法启动训练进程（%1）：%2</translation>
     </message>
     <message>
         <source>Cannot stop the run</source>
         <translation>无法停止训练</translation>
     </message>
     <message>
-        <source>step {step}</source>
-        <translation>第 {step} 步</translation>
+        <source>step %1</source>
+        <translation>第 %1 步</translation>
     </message>
     <message>
-        <source>{rate} images/s</source>
-        <translation>{rate} 张图像/秒</translation>
+        <source>%1 images/s</source>
+        <translation>%1 张图像/秒</translation>
     </message>
     <message>
-        <source>ETA {time}</source>
-        <translation>剩余 {time}</translation>
+        <source>ETA %1</source>
+        <translation>剩余 %1</translation>
     </message>
     <message>
-        <source>best PSNR-Y {psnr:.2f} dB at step {step}</source>
-        <translation>最佳 PSNR-Y {psnr:.2f} dB（第 {step} 步）</translation>
+        <source>best PSNR-Y %1 dB at step %2</source>
+        <translation>最佳 PSNR-Y %1 dB（第 %2 步）</translation>
     </message>
     <message>
         <source>Use this model</source>
@@ -506,8 +506,8 @@ dataset: {data}</source>
         <translation>GAN 阶段：像素阶段的运行文件夹</translation>
     </message>
     <message>
-        <source>automatic: a new folder in {folder}</source>
-        <translation>自动：在 {folder} 中新建文件夹</translation>
+        <source>automatic: a new folder in %1</source>
+        <translation>自动：在 %1 中新建文件夹</translation>
     </message>
     <message>
         <source>optional, e.g. --workers 0 --val-every 200</source>
@@ -661,8 +661,8 @@ dataset: {data}</source>
         <translation>无法打开样例</translation>
     </message>
     <message>
-        <source>{path}: the image cannot be read</source>
-        <translation>{path}：无法读取该图像</translation>
+        <source>%1: the image cannot be read</source>
+        <translation>%1：无法读取该图像</translation>
     </message>
 </context>
 <context>
@@ -715,12 +715,12 @@ dataset: {data}</source>
         <translation>使用此模型</translation>
     </message>
     <message>
-        <source> (best validation, step {step})</source>
-        <translation>（最佳验证结果，第 {step} 步）</translation>
+        <source> (best validation, step %1)</source>
+        <translation>（最佳验证结果，第 %1 步）</translation>
     </message>
     <message>
-        <source>Add the run’s best model to the model lists{at_step}.</source>
-        <translation>将此训练的最佳模型添加到模型列表{at_step}。</translation>
+        <source>Add the run’s best model to the model lists%1.</source>
+        <translation>将此训练的最佳模型添加到模型列表%1。</translation>
     </message>
     <message>
         <source>PSNR-Y:</source>
@@ -743,16 +743,16 @@ dataset: {data}</source>
         <translation>未测量（此训练尚未验证）</translation>
     </message>
     <message>
-        <source>{model:.2f} dB; bicubic upscaling {bicubic:.2f} dB ({gain:+.2f} dB)</source>
-        <translation>{model:.2f} dB；双三次插值放大 {bicubic:.2f} dB（{gain:+.2f} dB）</translation>
+        <source>%1 dB; bicubic upscaling %2 dB (%3 dB)</source>
+        <translation>%1 dB；双三次插值放大 %2 dB（%3 dB）</translation>
     </message>
     <message>
-        <source>{model:.4f}; bicubic upscaling {bicubic:.4f}</source>
-        <translation>{model:.4f}；双三次插值放大 {bicubic:.4f}</translation>
+        <source>%1; bicubic upscaling %2</source>
+        <translation>%1；双三次插值放大 %2</translation>
     </message>
     <message>
-        <source>{size}×{size} px faces, enlarged ×{scale}. Faces larger than {size} px in a photo are left to the background upscaler (a face is never made worse), so photos with large faces may get no face restored.</source>
-        <translation>{size}×{size} 像素的人脸，放大 ×{scale}。照片中大于 {size} 像素的人脸交给背景放大处理（人脸绝不会变差），因此人脸较大的照片可能没有一张人脸被修复。</translation>
+        <source>%1×%1 px faces, enlarged ×%2. Faces larger than %1 px in a photo are left to the background upscaler (a face is never made worse), so photos with large faces may get no face restored.</source>
+        <translation>%1×%1 像素的人脸，放大 ×%2。照片中大于 %1 像素的人脸交给背景放大处理（人脸绝不会变差），因此人脸较大的照片可能没有一张人脸被修复。</translation>
     </message>
     <message>
         <source>This model scores below plain bicubic upscaling: it makes faces worse. Train it longer before using it.</source>
@@ -779,16 +779,16 @@ dataset: {data}</source>
         <translation>请输入模型名称。</translation>
     </message>
     <message>
-        <source>The name is too long (at most {count} characters).</source>
-        <translation>名称过长（最多 {count} 个字符）。</translation>
+        <source>The name is too long (at most %1 characters).</source>
+        <translation>名称过长（最多 %1 个字符）。</translation>
     </message>
     <message>
         <source>A name cannot start with a dot or hold any of &lt; &gt; : &quot; / \ | ? *</source>
         <translation>名称不能以点开头，也不能包含 &lt; &gt; : &quot; / \ | ? * 中的任何字符</translation>
     </message>
     <message>
-        <source>A model named “{name}” already exists: choose another name.</source>
-        <translation>已存在名为“{name}”的模型：请换一个名称。</translation>
+        <source>A model named “%1” already exists: choose another name.</source>
+        <translation>已存在名为“%1”的模型：请换一个名称。</translation>
     </message>
 </context>
 </TS>

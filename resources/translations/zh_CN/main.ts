@@ -2,13 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
     <context>
-        <name>BatchTab</name>
-        <message>
-            <source>no images found (supported: jpg, png, webp, bmp, tiff, gif)</source>
-            <translation>未找到图像（支持的格式：jpg、png、webp、bmp、tiff、gif）</translation>
-        </message>
-    </context>
-    <context>
         <name>CompareView</name>
         <message>
             <source>Fit</source>
