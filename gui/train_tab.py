@@ -2,7 +2,7 @@
 
 Training runs as a separate process (QProcess), so its crash cannot take the window down; the tab
 learns everything from the run folder the trainer writes (metrics.jsonl, sample grids, checkpoints),
-polled with a timer, which also shows past runs and runs started from the command line. Stop asks
+followed by its RunMonitor (gui/run_monitor.py), which also shows past runs and runs started from the command line. Stop asks
 the run to checkpoint and exit through the STOP file; Resume runs `train --resume`.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QProcess, QProcessEnvironment, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QProcess, QProcessEnvironment, Qt, Signal
 from PySide6.QtGui import QKeySequence, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea,
@@ -25,11 +25,11 @@ from core.training import checkpoint as ckpt
 from core.training import config as cfg
 from core.training.launch import (TrainRequest, check_request, check_resumable, new_run_dir, preset_values,
                                   resume_arguments, train_arguments, train_command)
-from core.training.runlog import MetricsTail, RunCurves, list_runs, read_run_info, summarise
+from core.training.runlog import RunCurves, list_runs, read_run_info
 from gui import settings as stored
 from gui.i18n import fill
 from gui.image_viewer import ImageViewer, open_image_file
-from gui.plots import loss_plot, psnr_plot, ssim_plot
+from gui.run_monitor import RunMonitor
 from gui.tab_support import PathField, show_error, with_shortcut
 from gui.use_model_dialog import UseModelDialog, read_model_facts
 
@@ -99,16 +99,9 @@ class TrainTab(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.poll_ms = 500
         self._process: QProcess | None = None
-        self._run_dir: Path | None = None
-        self._tail: MetricsTail | None = None
-        self._records: list[dict] = []
         self._stopping = False  # Stop was asked: the status says so until the process ends
         self.use_dialog: UseModelDialog | None = None  # the last "Use this model" dialog opened
-        self.curves = RunCurves()
-        self._timer = QTimer(self)
-        self._timer.timeout.connect(self._poll)
         self._build()
         self._load_settings()
         self.retranslate()
@@ -162,7 +155,9 @@ class TrainTab(QWidget):
         self.form_box, self.runs_box = QGroupBox(), QGroupBox()
 
         log_scale = stored.read_flag(PREFIX + "loss_log_scale")
-        self.loss_plot, self.psnr_plot, self.ssim_plot = loss_plot(log_scale), psnr_plot(), ssim_plot()
+        self.monitor = RunMonitor(log_scale, self)  # follows the shown run folder: its curves and plots
+        self.monitor.changed.connect(self._show_run)
+        self.loss_plot, self.psnr_plot, self.ssim_plot = self.monitor.plots()
         self.log_scale_check = QCheckBox()
         self.log_scale_check.setChecked(log_scale)
         self.log_scale_check.toggled.connect(self._set_loss_log_scale)
@@ -235,6 +230,23 @@ class TrainTab(QWidget):
 
     # --- public interface ---------------------------------------------------------------------------
 
+    @property
+    def curves(self) -> RunCurves:
+        return self.monitor.curves
+
+    @property
+    def _run_dir(self) -> Path | None:
+        """The run shown (and followed): the monitor's."""
+        return self.monitor.run_dir
+
+    @property
+    def poll_ms(self) -> int:
+        return self.monitor.poll_ms
+
+    @poll_ms.setter
+    def poll_ms(self, milliseconds: int) -> None:
+        self.monitor.poll_ms = milliseconds
+
     def is_busy(self) -> bool:
         return self._process is not None and self._process.state() != QProcess.ProcessState.NotRunning
 
@@ -242,7 +254,7 @@ class TrainTab(QWidget):
         """Ask a running run to checkpoint and stop (STOP file), wait for it; terminate, then kill it
         when it does not stop in time."""
         self._save_settings()
-        self._timer.stop()
+        self.monitor.stop()
         process = self._process
         if process is None or not self.is_busy():
             return
@@ -259,16 +271,9 @@ class TrainTab(QWidget):
         if self.is_busy() and Path(run_dir) != self._run_dir:
             log.info("not switching runs while training %s", self._run_dir)
             return
-        if Path(run_dir) != self._run_dir:
-            for plot in (self.loss_plot, self.psnr_plot, self.ssim_plot):
-                plot.reset_view()
-        self._run_dir = Path(run_dir)
-        self._tail = MetricsTail(self._run_dir / ckpt.METRICS_FILE)
-        self._records = []
-        stored.write(PREFIX + "last_run", str(self._run_dir))
-        self._select_in_list(self._run_dir)
-        self._poll(force=True)
-        self._timer.start(self.poll_ms)
+        stored.write(PREFIX + "last_run", str(run_dir))
+        self._select_in_list(Path(run_dir))
+        self.monitor.follow(Path(run_dir))
 
     def refresh_runs(self) -> None:
         """List the run folders under the runs folder and those started here elsewhere, newest first."""
@@ -397,7 +402,7 @@ class TrainTab(QWidget):
             self.log_view.appendPlainText(text)
 
     def _on_finished(self, exit_code: int, exit_status: QProcess.ExitStatus) -> None:
-        self._poll(force=True)
+        self.monitor.poll(force=True)
         if self._run_dir is not None:  # a STOP the run never read must not stop its next resume at once
             (self._run_dir / ckpt.STOP_FILE).unlink(missing_ok=True)
         last = self._last_output_line()
@@ -454,24 +459,16 @@ class TrainTab(QWidget):
 
     # --- following the run folder ---------------------------------------------------------------------
 
-    def _poll(self, force: bool = False) -> None:
-        if self._tail is None or self._run_dir is None:
+    def _show_run(self, records_arrived: bool) -> None:
+        """The monitor updated the curves: the figures, latest samples, status and buttons follow."""
+        if self._run_dir is None:
             return
-        records, reset = self._tail.read_new()
-        if reset:
-            self._records = []
-        if not (records or reset or force):
-            return
-        self._records += records
-        self.curves = summarise(self._records)
-        for plot in (self.loss_plot, self.psnr_plot, self.ssim_plot):
-            plot.set_curves(self.curves)
-        if records and not self._listed(self._run_dir) and (self._run_dir / ckpt.CONFIG_FILE).is_file():
+        if records_arrived and not self._listed(self._run_dir) and (self._run_dir / ckpt.CONFIG_FILE).is_file():
             self.refresh_runs()  # a new run appears in the list as soon as it has written its config
         sample = self._run_dir / self.curves.sample if self.curves.sample else None
         self.sample_view.show_file(sample)
         self._show_figures()
-        if records and self.is_busy() and not self._stopping:
+        if records_arrived and self.is_busy() and not self._stopping:
             self.status_label.setText(self._progress_text())
         self._update_buttons()
 
@@ -643,22 +640,11 @@ class TrainTab(QWidget):
         self.init_field.edit.setPlaceholderText(self.tr("gan stage: a pixel-stage run folder"))
         self.run_field.edit.setPlaceholderText(fill(self.tr("automatic: a new folder in %1"), user_runs_dir()))
         self.extra_edit.setPlaceholderText(self.tr("optional, e.g. --workers 0 --val-every 200"))
-        self._retranslate_plots()
+        self.monitor.retranslate()
         self._retranslate_buttons()
         self._retranslate_tooltips()
         if self._run_dir is not None:
             self._show_figures()
-
-    def _retranslate_plots(self) -> None:
-        step = self.tr("step")
-        self.loss_plot.set_texts(self.tr("Losses"), self.tr("loss"), step, {
-            "loss_g": self.tr("generator (total)"), "loss_pixel": self.tr("pixel"),
-            "loss_perceptual": self.tr("perceptual"), "loss_adv": self.tr("adversarial"),
-            "loss_d": self.tr("discriminator")})
-        self.psnr_plot.set_texts(self.tr("Validation PSNR-Y"), self.tr("dB"), step,
-                                 {"psnr_y": self.tr("model"), "bicubic_psnr_y": self.tr("bicubic")})
-        self.ssim_plot.set_texts(self.tr("Validation SSIM-Y"), self.tr("SSIM"), step,
-                                 {"ssim_y": self.tr("model"), "bicubic_ssim_y": self.tr("bicubic")})
 
     def _retranslate_buttons(self) -> None:
         # a mnemonic in setText would replace the explicit shortcut: set texts first, shortcuts after

@@ -514,62 +514,6 @@ dataset: %5</source>
         <translation>可选，例如 --workers 0 --val-every 200</translation>
     </message>
     <message>
-        <source>step</source>
-        <translation>步数</translation>
-    </message>
-    <message>
-        <source>Losses</source>
-        <translation>损失</translation>
-    </message>
-    <message>
-        <source>loss</source>
-        <translation>损失值</translation>
-    </message>
-    <message>
-        <source>generator (total)</source>
-        <translation>生成器（总计）</translation>
-    </message>
-    <message>
-        <source>pixel</source>
-        <translation>像素</translation>
-    </message>
-    <message>
-        <source>perceptual</source>
-        <translation>感知</translation>
-    </message>
-    <message>
-        <source>adversarial</source>
-        <translation>对抗</translation>
-    </message>
-    <message>
-        <source>discriminator</source>
-        <translation>判别器</translation>
-    </message>
-    <message>
-        <source>Validation PSNR-Y</source>
-        <translation>验证集 PSNR-Y</translation>
-    </message>
-    <message>
-        <source>dB</source>
-        <translation>dB</translation>
-    </message>
-    <message>
-        <source>model</source>
-        <translation>模型</translation>
-    </message>
-    <message>
-        <source>bicubic</source>
-        <translation>双三次插值</translation>
-    </message>
-    <message>
-        <source>Validation SSIM-Y</source>
-        <translation>验证集 SSIM-Y</translation>
-    </message>
-    <message>
-        <source>SSIM</source>
-        <translation>SSIM</translation>
-    </message>
-    <message>
         <source>Start</source>
         <translation>开始</translation>
     </message>
@@ -652,6 +596,65 @@ dataset: %5</source>
     <message>
         <source>Look for runs again</source>
         <translation>重新查找训练记录</translation>
+    </message>
+</context>
+<context>
+    <name>RunMonitor</name>
+    <message>
+        <source>step</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Losses</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>loss</source>
+        <translation>损失值</translation>
+    </message>
+    <message>
+        <source>generator (total)</source>
+        <translation>生成器（总计）</translation>
+    </message>
+    <message>
+        <source>pixel</source>
+        <translation>像素</translation>
+    </message>
+    <message>
+        <source>perceptual</source>
+        <translation>感知</translation>
+    </message>
+    <message>
+        <source>adversarial</source>
+        <translation>对抗</translation>
+    </message>
+    <message>
+        <source>discriminator</source>
+        <translation>判别器</translation>
+    </message>
+    <message>
+        <source>Validation PSNR-Y</source>
+        <translation>验证集 PSNR-Y</translation>
+    </message>
+    <message>
+        <source>dB</source>
+        <translation>dB</translation>
+    </message>
+    <message>
+        <source>model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>bicubic</source>
+        <translation>双三次插值</translation>
+    </message>
+    <message>
+        <source>Validation SSIM-Y</source>
+        <translation>验证集 SSIM-Y</translation>
+    </message>
+    <message>
+        <source>SSIM</source>
+        <translation>SSIM</translation>
     </message>
 </context>
 <context>
