@@ -88,6 +88,12 @@ def detail_energy(image: np.ndarray, sigma: float = 1.0) -> float:
     return float(np.mean((y - cv2.GaussianBlur(y, (0, 0), sigma)) ** 2))
 
 
+def detail_ratio(energies: Sequence[float], truth_energies: Sequence[float]) -> float:
+    """The detail ratio of a set of restored faces: the mean of their ``detail_energy`` over the mean of
+    their ground truths' (a ratio of means, so that nearly flat faces weigh no more than others)."""
+    return float(np.mean(energies)) / max(float(np.mean(truth_energies)), 1e-12)  # flat truths: no division by 0
+
+
 def mean_psnr_ssim(outputs: Sequence[np.ndarray], targets: Sequence[np.ndarray],
                    crop_border: int = 0) -> tuple[float, float]:
     """Mean PSNR-Y and SSIM-Y over pairs of images (each pair may have its own size)."""

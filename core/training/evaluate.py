@@ -31,7 +31,7 @@ import numpy as np
 from core.atomic import atomic_output
 from core.errors import ImageReadError, TrainingError
 from core.io import read_image, scan_images
-from core.metrics import detail_energy, psnr, ssim
+from core.metrics import detail_energy, detail_ratio, psnr, ssim
 from core.progress import CancelToken, ProgressCallback, no_progress
 from core.training.config import DegradationConfig
 from core.training.degradations import bicubic_upsample, degrade, sample_rng
@@ -144,10 +144,12 @@ def summarise(model: str, scores: Sequence[FaceScore], skipped: Sequence[str], s
         values = [getattr(score, name) for score in scores]
         return None if any(v is None for v in values) else float(np.mean(values))
 
-    hr_detail = max(mean("hr_detail"), 1e-12)  # a flat HR set would otherwise divide by zero
+    def ratio(name: str) -> float:
+        return detail_ratio([getattr(score, name) for score in scores], [score.hr_detail for score in scores])
+
     return EvalReport(model, scale, degradation, seed, crop_border, mean("psnr_y"), mean("ssim_y"),
                       mean("bicubic_psnr_y"), mean("bicubic_ssim_y"), mean("ms"), tuple(scores), tuple(skipped),
-                      detail_ratio=mean("detail") / hr_detail, bicubic_detail_ratio=mean("bicubic_detail") / hr_detail,
+                      detail_ratio=ratio("detail"), bicubic_detail_ratio=ratio("bicubic_detail"),
                       identity_distance=mean_or_none("identity"),
                       bicubic_identity_distance=mean_or_none("bicubic_identity"))
 

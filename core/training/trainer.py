@@ -39,7 +39,7 @@ from core.atomic import atomic_output
 from core.errors import TrainingError, brief
 from core.io import write_image
 from core.memory import is_out_of_memory
-from core.metrics import mean_psnr_ssim
+from core.metrics import detail_energy, detail_ratio, mean_psnr_ssim
 from core.models.discriminator import build_discriminator
 from core.models.registry import build_generator, count_parameters
 from core.models.store import ModelMetadata, save_generator
@@ -172,7 +172,7 @@ class Trainer:
         # Where the run stands: saved in state.pt, restored on resume.
         self.step = self.epoch = self.batch_in_epoch = 0
         self.best: dict[str, Any] | None = None  # PSNR-Y, SSIM-Y and step of the best validation so far
-        self.bicubic: dict[str, float] | None = None  # bicubic's scores on the validation faces
+        self.bicubic: dict[str, float] | None = None  # bicubic's scores on the validation faces (computed once)
         # The validation faces' (LQ, HQ) pairs: fixed degradations, made at the first validation and kept.
         self._val_pairs: list[tuple[np.ndarray, np.ndarray]] | None = None
         try:
@@ -482,7 +482,8 @@ class Trainer:
 
     @torch.no_grad()
     def validate(self) -> dict[str, Any]:
-        """PSNR-Y/SSIM-Y of the EMA generator and of bicubic upsampling; saves a sample grid."""
+        """PSNR-Y/SSIM-Y and detail ratio (as in ``eval``) of the EMA generator and of bicubic upsampling;
+        saves a sample grid."""
         assert self.val_set is not None
         if self._val_pairs is None:  # fixed degradations: made once, kept in memory
             self._val_pairs = [self.val_set.item(i, 0)[:2] for i in range(len(self.val_set))]
@@ -493,13 +494,25 @@ class Trainer:
             batch = images_to_tensor(lqs[start:start + self.config.batch_size], self.device)
             outputs += tensor_to_images(self.ema(batch))
         psnr_y, ssim_y = mean_psnr_ssim(outputs, hqs)
+        hq_energies = [detail_energy(hq) for hq in hqs]
+        detail = detail_ratio([detail_energy(output) for output in outputs], hq_energies)
+        bicubic = self._bicubic_scores(lqs, hqs, hq_energies)
+        sample = self._save_samples(lqs, outputs, hqs)
+        return {"psnr_y": psnr_y, "ssim_y": ssim_y, "detail_ratio": detail, "bicubic_psnr_y": bicubic["psnr_y"],
+                "bicubic_ssim_y": bicubic["ssim_y"], "bicubic_detail_ratio": bicubic["detail_ratio"],
+                "sample": sample}
+
+    def _bicubic_scores(self, lqs: list[np.ndarray], hqs: list[np.ndarray], hq_energies: list[float],
+                        ) -> dict[str, float]:
+        """Bicubic's figures on the validation faces: computed at the first validation and kept in state.pt."""
+        size = self.config.face_size
         if self.bicubic is None:
-            size = self.config.face_size
             bicubic_psnr, bicubic_ssim = mean_psnr_ssim([bicubic_upsample(lq, size, size) for lq in lqs], hqs)
             self.bicubic = {"psnr_y": bicubic_psnr, "ssim_y": bicubic_ssim}
-        sample = self._save_samples(lqs, outputs, hqs)
-        return {"psnr_y": psnr_y, "ssim_y": ssim_y, "bicubic_psnr_y": self.bicubic["psnr_y"],
-                "bicubic_ssim_y": self.bicubic["ssim_y"], "sample": sample}
+        if "detail_ratio" not in self.bicubic:  # also a run saved before the detail ratio was measured
+            energies = [detail_energy(bicubic_upsample(lq, size, size)) for lq in lqs]
+            self.bicubic = {**self.bicubic, "detail_ratio": detail_ratio(energies, hq_energies)}
+        return self.bicubic
 
     def _save_samples(self, lqs: list[np.ndarray], outputs: list[np.ndarray], hqs: list[np.ndarray]) -> str:
         count = min(self.config.sample_count, len(lqs))
@@ -535,8 +548,9 @@ class Trainer:
             assert metrics is not None and self.best is not None
             metrics.write({"type": "val", "step": self.step, "stage": self.config.stage, **result,
                            "best_psnr_y": self.best["psnr_y"], "best_step": self.best["step"]})
-            log.info("step %d: PSNR-Y %.2f dB SSIM-Y %.4f (bicubic %.2f / %.4f)", self.step, result["psnr_y"],
-                     result["ssim_y"], result["bicubic_psnr_y"], result["bicubic_ssim_y"])
+            log.info("step %d: PSNR-Y %.2f dB SSIM-Y %.4f detail %.3f (bicubic %.2f / %.4f / %.3f)", self.step,
+                     result["psnr_y"], result["ssim_y"], result["detail_ratio"], result["bicubic_psnr_y"],
+                     result["bicubic_ssim_y"], result["bicubic_detail_ratio"])
         self.world.barrier()
 
     def fit(self) -> TrainResult:

@@ -64,11 +64,13 @@ def test_a_replaced_file_is_read_again_from_its_start(tmp_path: Path) -> None:
 def test_summary_curves_latest_figures_and_eta(tmp_path: Path) -> None:
     records = [START, _train(10, 1010.0, loss_d=0.7), _train(20, 1020.0, loss_d=0.6),
                {"type": "val", "step": 20, "time": 1021.0, "psnr_y": 25.0, "ssim_y": 0.8, "bicubic_psnr_y": 24.0,
-                "bicubic_ssim_y": 0.7, "sample": "samples/step_0000020.png", "best_psnr_y": 25.0, "best_step": 20}]
+                "bicubic_ssim_y": 0.7, "detail_ratio": 0.6, "bicubic_detail_ratio": 0.3,
+                "sample": "samples/step_0000020.png", "best_psnr_y": 25.0, "best_step": 20}]
     curves = summarise(records)
     assert curves.get("loss_g").steps == (10, 20) and curves.get("loss_g").values == (0.1, 0.05)
     assert curves.get("loss_d").values == (0.7, 0.6)
     assert curves.get("psnr_y").values == (25.0,) and curves.get("bicubic_psnr_y").steps == (20,)
+    assert curves.get("detail_ratio").values == (0.6,) and curves.get("bicubic_detail_ratio").values == (0.3,)
     assert curves.get("loss_adv").steps == ()
     assert (curves.step, curves.total_steps, curves.state) == (20, 100, "running")
     assert curves.sample == "samples/step_0000020.png" and curves.best_step == 20

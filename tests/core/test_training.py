@@ -91,6 +91,12 @@ def test_pixel_training_learns_and_beats_bicubic(tmp_path: Path, faces: Path) ->
     assert report.psnr_y == pytest.approx(result.best_psnr_y, abs=0.01)
     assert report.bicubic_psnr_y == pytest.approx(final["bicubic_psnr_y"], abs=1e-6)
     assert report.ms_per_face > 0 and len(report.faces) == 16
+    # ... and the same detail ratio (eval's definition), for the model and for bicubic (measured once)
+    best = next(r for r in val_lines if r["step"] == result.best_step)
+    assert report.detail_ratio == pytest.approx(best["detail_ratio"], rel=0.02)
+    assert report.bicubic_detail_ratio == pytest.approx(final["bicubic_detail_ratio"], rel=1e-6)
+    assert {r["bicubic_detail_ratio"] for r in val_lines} == {final["bicubic_detail_ratio"]}
+    assert final["bicubic_detail_ratio"] < final["detail_ratio"] < 2, final
 
 
 @pytest.mark.slow
@@ -344,6 +350,24 @@ def test_a_new_run_refuses_a_used_folder_and_logs_how_many_steps_each_average_co
     records = [r for r in read_metrics(run_dir) if r["type"] == "train"]
     # the stop after step 1 logged its 1-step average; after the resume, steps 2-4 are 3 steps (not a silent 4)
     assert [(r["step"], r["avg_steps"]) for r in records] == [(1, 1), (4, 3), (8, 4), (10, 2)]
+
+
+def test_validation_logs_the_detail_ratio_also_after_resuming_a_run_saved_without_it(
+        tmp_path: Path, faces: Path) -> None:
+    run_dir = tmp_path / "run"
+    train(tiny_config(faces, steps=2), run_dir, show_bar=False)
+    first = [r for r in read_metrics(run_dir) if r["type"] == "val"][-1]
+    assert 0 < first["bicubic_detail_ratio"] < 1 and 0 < first["detail_ratio"] < 2  # bicubic loses detail
+    state = ckpt.load_state(run_dir / ckpt.STATE_FILE)
+    state["bicubic"] = {k: v for k, v in state["bicubic"].items() if k != "detail_ratio"}  # an older run's state
+    ckpt.save_state(run_dir / ckpt.STATE_FILE, state)
+
+    train(tiny_config(faces, steps=4), run_dir, resume=True, show_bar=False)
+    last = [r for r in read_metrics(run_dir) if r["type"] == "val"][-1]
+    assert last["step"] == 4 and last["bicubic_psnr_y"] == first["bicubic_psnr_y"]
+    assert last["bicubic_detail_ratio"] == pytest.approx(first["bicubic_detail_ratio"], rel=1e-9)
+    assert ckpt.load_state(run_dir / ckpt.STATE_FILE)["bicubic"]["detail_ratio"] == last["bicubic_detail_ratio"]
+    assert last["detail_ratio"] != first["detail_ratio"]  # the model's own, measured again
 
 
 def test_resume_truncates_metrics_written_after_the_checkpoint(tmp_path: Path, faces: Path) -> None:
