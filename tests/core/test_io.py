@@ -614,3 +614,23 @@ def test_a_self_looping_link_is_listed_and_fails_alone(tmp_path: Path) -> None:
     assert scan_images(tmp_path, recursive=True) == [good, tmp_path / "loop.jpg", tmp_path / "sub" / "loop.png"]
     error = _read_error(tmp_path / "loop.jpg")
     assert error.cause == "cannot read the file: a symbolic link that leads back to itself (a loop)"
+
+
+def test_one_coloured_pixel_off_the_sampled_grid_still_makes_the_photo_colour(tmp_path: Path) -> None:
+    gray = np.repeat(_noise(130, 130, 1), 3, axis=2)
+    gray[100, 70, 2] ^= 1  # not on the sparse grid that rules out most colour photos at once
+    assert not read_image(_save(tmp_path / "c.png", gray)).is_gray
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "LA"])
+def test_decoded_pixels_are_a_writable_array_of_their_own(tmp_path: Path, mode: str) -> None:
+    """Pixels already in the wanted mode skip Pillow's convert; they must still be numpy's own writable
+    copy (a batch at scale 1 pastes faces into the photo itself)."""
+    pixels = _noise(24, 16, 4)
+    pixels[..., 3] = 128
+    path = tmp_path / "p.png"
+    Image.fromarray(pixels).convert(mode).save(path)
+    loaded = read_image(path)
+    assert np.array_equal(loaded.rgb, np.asarray(Image.open(path).convert("RGB")))
+    loaded.rgb[0, 0] = 7  # raises on a read-only view of Pillow's bytes
+    assert (loaded.alpha is not None) == (mode in ("RGBA", "LA"))
