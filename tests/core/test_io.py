@@ -634,3 +634,12 @@ def test_decoded_pixels_are_a_writable_array_of_their_own(tmp_path: Path, mode: 
     assert np.array_equal(loaded.rgb, np.asarray(Image.open(path).convert("RGB")))
     loaded.rgb[0, 0] = 7  # raises on a read-only view of Pillow's bytes
     assert (loaded.alpha is not None) == (mode in ("RGBA", "LA"))
+
+
+def test_png_results_are_lossless_and_smaller_than_with_zlibs_default_strategy(tmp_path: Path, astronaut) -> None:
+    enlarged = cv2.resize(astronaut, (1024, 1024), interpolation=cv2.INTER_LANCZOS4)  # what a result looks like
+    path = write_image(tmp_path / "result.png", enlarged)
+    np.testing.assert_array_equal(read_image(path).rgb, enlarged)
+    default = tmp_path / "default.png"
+    Image.fromarray(enlarged).save(default, compress_level=3)
+    assert path.stat().st_size < default.stat().st_size  # zlib's run-length strategy, made for such rows
