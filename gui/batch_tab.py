@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSplitter,
@@ -26,13 +26,13 @@ from core.errors import FaceSRError
 from core.eta import eta_seconds, format_duration
 from core.io import (ANIMATED, DAMAGED, MULTI_PAGE, NO_IMAGES_FOUND, NOT_AN_IMAGE, SIXTEEN_BIT,
                      ensure_writable_folder)
-from core.models.loading import ModelInfo
 from core.pipeline import LARGER_FACE_MODEL_INPUT, larger_model_for
 from core.progress import CancelToken, PauseGate, Stage
 from core.types import LeftFaces
 from gui import settings as stored
 from gui.i18n import fill
-from gui.restore_options import RestoreOptions, installed_models, without_mnemonic
+from gui.model_list import Listing, ModelList
+from gui.restore_options import RestoreOptions, without_mnemonic
 from gui.tab_support import PathField, show_error, with_shortcut
 from gui.worker import JobQueue, Progress, Reporter, WorkerThread, error_message
 
@@ -52,8 +52,11 @@ class BatchTab(QWidget):
     manage_models = Signal()  # the options' Models… button
     result_activated = Signal(object, object)  # photo, result: a finished file double-clicked
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, models: ModelList | None = None) -> None:
         super().__init__(parent)
+        self.models = models or ModelList(self)  # the window's, shared with the other model lists
+        self._owns_models = models is None
+        self.models.listed.connect(self._show_models)
         self.setAcceptDrops(True)
         self._runner = WorkerThread(self)
         self._queue = JobQueue(self._runner, self)
@@ -62,9 +65,7 @@ class BatchTab(QWidget):
         self._outcomes: dict[int, FileOutcome] = {}  # by row: the Details column is re-worded on a language change
         self._eta_s: float | None = None  # None: no estimate shown (not started, paused, cancelled or ended)
         self._cancelling = False
-        self._lister = WorkerThread(self)
         self._models_listed = False
-        self._models_stale = False
         self._clock: dict[str, float] = {}
         self._work_done = 0
         self._build()
@@ -180,19 +181,15 @@ class BatchTab(QWidget):
         if self._gate is not None:
             self._gate.resume()
         self._queue.shutdown(timeout_ms=None)  # a thread object destroyed while running aborts Qt
-        self._lister.shutdown(timeout_ms=None)  # listing models cannot be cancelled
+        if self._owns_models:
+            self.models.shutdown()  # listing models cannot be cancelled: it is waited for
 
     def refresh_models(self) -> None:
-        """List the installed models again, in a thread of its own: describe_models loads every model
-        file, which can take seconds, and a running batch must not delay the list either."""
-        if self._lister.busy:
-            self._models_stale = True  # listed again when the current listing arrives
-            return
-        self._models_stale = False
-        worker = self._lister.submit(lambda cancel, progress: installed_models())
-        worker.finished.connect(self._show_models)
+        """List the installed models again: the shared ModelList's job, in a thread of its own (describe_models
+        loads every model file, which can take seconds, and a running batch must not delay the list)."""
+        self.models.refresh()
 
-    def _show_models(self, found: tuple[list[ModelInfo | FaceSRError], Path | None]) -> None:
+    def _show_models(self, found: Listing) -> None:
         described, default = found
         for info in described:
             if isinstance(info, FaceSRError):
@@ -200,8 +197,6 @@ class BatchTab(QWidget):
         self.options.set_models(described, default)
         self._models_listed = True
         self.models_listed.emit()
-        if self._models_stale:
-            QTimer.singleShot(0, self.refresh_models)
 
     def run_batch_now(self) -> None:
         """Plan the batch from the current options and start it in the worker thread."""
@@ -519,8 +514,11 @@ class BatchTab(QWidget):
     # --- events and texts -----------------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:
-        if not self._models_listed and not self._lister.busy:
-            self.refresh_models()
+        if not self._models_listed and not self.models.busy:
+            if self.models.latest is not None:  # listed for another list already
+                self._show_models(self.models.latest)
+            else:
+                self.refresh_models()
         super().showEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:

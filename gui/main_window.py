@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressDialog,
 
 from gui import settings as stored
 from gui.batch_tab import BatchTab
+from gui.model_list import ModelList
 from gui.models_dialog import ModelsDialog
 from gui.restore_tab import RestoreTab, is_image_file
 from gui.settings import SettingsDialog
@@ -42,8 +43,9 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("main-window")
         self._last_restore_message = ""
-        self.restore_tab = RestoreTab()
-        self.batch_tab = BatchTab()
+        self.models = ModelList(self)  # one listing of the installed models for every list that shows them
+        self.restore_tab = RestoreTab(models=self.models)
+        self.batch_tab = BatchTab(models=self.models)
         self.train_tab = TrainTab()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -181,7 +183,7 @@ class MainWindow(QMainWindow):
                           else self.tr("The new model is in the model lists."))
 
     def show_models(self) -> ModelsDialog:
-        dialog = ModelsDialog(self)
+        dialog = ModelsDialog(self, models=self.models)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.models_changed.connect(self._models_changed)
         dialog.open()
@@ -257,6 +259,7 @@ class MainWindow(QMainWindow):
             tab.shutdown()
         if self._models_dialog_open():
             self.models_dialog.reject()  # cancels a download and waits for its thread
+        self.models.shutdown()  # after the lists that use it: a listing in progress is waited for
         stored.save_window(self.saveGeometry(), self.saveState(), self.tabs.currentIndex())
         event.accept()
 

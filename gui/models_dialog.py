@@ -31,7 +31,7 @@ from core.paths import shipped_weights_dir, user_models_dir
 from core.progress import CancelToken, ProgressCallback, Stage
 from gui import settings as stored
 from gui.i18n import fill
-from gui.restore_options import installed_models
+from gui.model_list import Listing, ModelList
 from gui.tab_support import show_error
 from gui.worker import Job, JobQueue, Progress, WorkerThread, error_message
 
@@ -56,8 +56,13 @@ class ModelsDialog(QDialog):
 
     models_changed = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, models: ModelList | None = None) -> None:
         super().__init__(parent)
+        self.models = models or ModelList(self)  # the window's, shared with the tabs' model lists
+        self._owns_models = models is None
+        self._select: Path | None = None  # the model to select when the next listing arrives
+        self.models.listed.connect(self._models_listed)
+        self.models.failed.connect(self._listing_failed)
         self.runner = WorkerThread(self)
         self.jobs = JobQueue(self.runner, self)  # listing and importing, one at a time
         self.entries: list[ModelInfo | ModelError] = []
@@ -102,12 +107,25 @@ class ModelsDialog(QDialog):
     # --- listing ---------------------------------------------------------------------------------
 
     def refresh(self, select: Path | None = None) -> None:
-        def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[list, Path | None]:
-            return installed_models()
+        """Read the installed models again (the shared ModelList's job); ``select`` a path when they arrive."""
+        self._select = select
+        self.status.setText(self.tr("Reading the installed models…"))
+        self.import_button.setEnabled(False)
+        self.default_button.setEnabled(False)
+        self.models.refresh()
 
-        self._run(job, lambda found: self._listed(found, select), self.tr("Reading the installed models…"))
+    def _models_listed(self, found: Listing) -> None:
+        select, self._select = self._select, None
+        self._listed(found, select)
+        if not self.jobs.busy:  # an import still running keeps its buttons off
+            self._idle()
 
-    def _listed(self, found: tuple[list[ModelInfo | ModelError], Path | None], select: Path | None) -> None:
+    def _listing_failed(self, message: str) -> None:
+        if not self.jobs.busy:
+            self._idle()
+        self._error(self.tr("Model error"), message)
+
+    def _listed(self, found: Listing, select: Path | None) -> None:
         self.entries, self.default = found
         self.table.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
@@ -214,7 +232,6 @@ class ModelsDialog(QDialog):
         self.download_jobs = JobQueue(self.downloader, self)
         self.downloading: str | None = None
         self._rate = TransferRate()
-        self._refresh_after: Path | None = None  # listing was busy when a download ended: list again after it
         self.catalogue_entries: list[CatalogueEntry] = []
         self.catalogue = QTableWidget(0, CATALOGUE_COLUMNS)
         self.catalogue.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -356,10 +373,7 @@ class ModelsDialog(QDialog):
         name = self._download_ended()
         self.download_label.setText(fill(self.tr("%1 is installed: it is now in the model lists."), name))
         self.models_changed.emit(str(path))
-        if self.runner.busy:
-            self._refresh_after = path
-        else:
-            self.refresh(select=path)
+        self.refresh(select=path)
 
     def _download_failed(self, error: BaseException) -> None:
         message = error_message(error)
@@ -398,9 +412,6 @@ class ModelsDialog(QDialog):
     def _idle(self) -> None:
         self.import_button.setEnabled(True)
         self._show_details()
-        if self._refresh_after is not None:  # a download ended while the list was being read
-            path, self._refresh_after = self._refresh_after, None
-            self.refresh(select=path)
 
     def _error(self, title: str, text: str) -> None:
         self.status.setText(text)
@@ -408,7 +419,9 @@ class ModelsDialog(QDialog):
 
     def done(self, result: int) -> None:
         self.download_jobs.shutdown(timeout_ms=None)  # cancels a download; the next chunk's check ends it
-        self.jobs.shutdown(timeout_ms=None)  # listing and importing cannot be cancelled: wait for them
+        self.jobs.shutdown(timeout_ms=None)  # importing cannot be cancelled: wait for it
+        if self._owns_models:
+            self.models.shutdown()  # nor can listing
         super().done(result)
 
     # --- texts -----------------------------------------------------------------------------------

@@ -39,9 +39,10 @@ from gui import settings as stored
 from gui.compare_view import MIN_LEVEL_SIDE, CompareView, Pyramid
 from gui.detector_download import DetectorDownload, needs_download
 from gui.face_strip import FaceStrip
+from gui.model_list import Listing, ModelList
 from gui.i18n import fill
 from gui.qimage import from_qimage, to_qimage_levels
-from gui.restore_options import RestoreOptions, installed_models
+from gui.restore_options import RestoreOptions
 from gui.tab_support import set_action_texts, show_error
 from gui.worker import Job, JobQueue, Progress, WorkerThread, error_message
 
@@ -84,8 +85,11 @@ class RestoreTab(QWidget):
     manage_models = Signal()
     opened = Signal()  # new photos were opened (the window shows this tab)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, models: ModelList | None = None) -> None:
         super().__init__(parent)
+        self.models = models or ModelList(self)  # the window's, shared with the other model lists
+        self._owns_models = models is None
+        self._select: str | None = None  # the model to choose when the next listing arrives
         self.runner = WorkerThread(self)
         self.jobs = JobQueue(self.runner, self)  # open, restore, save, warm, download: one at a time
         self.composer = WorkerThread(self)  # re-composites, so they never wait behind a restore
@@ -193,6 +197,8 @@ class RestoreTab(QWidget):
         self.faces.restore_requested.connect(self.restore_face)
         self._recompose_timer.timeout.connect(self.recompose)
         self.jobs.state_changed.connect(self._update_state)
+        self.models.listed.connect(self._models_found)
+        self.models.failed.connect(lambda message: self._show_error(self.tr("The models could not be read"), message))
         self.downloads.installed.connect(self._downloaded)
         self.downloads.abandoned.connect(self.options.revert_detector)
         self.downloads.failed.connect(lambda message: self._show_error(self.tr("The download failed"), message))
@@ -487,23 +493,19 @@ class RestoreTab(QWidget):
     # --- models ----------------------------------------------------------------------------------
 
     def refresh_models(self, select: str | None = None) -> None:
-        """Re-read the installed models (in the worker: loading them can take seconds); ``select`` a path."""
-        if self.jobs.busy:
-            self.jobs.later("models", lambda: self.refresh_models(select))
-            return
+        """Re-read the installed models (the shared ModelList's job: loading them takes seconds); ``select`` a
+        path in the list when it arrives."""
+        self._select = select
+        self.models.refresh()
 
-        def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[list, Path | None]:
-            progress(0, 0, Stage.LIST_MODELS)
-            return installed_models()
-
-        self._start("models", job, lambda found: self._models_found(found, select), self.tr("Reading models…"))
-
-    def _models_found(self, found: tuple[list, Path | None], select: str | None) -> None:
+    def _models_found(self, found: Listing) -> None:
         described, default = found
+        select, self._select = self._select, None
         self._models_known = True
         self.options.set_models(described, default, select)
         if self.current < 0:
             self.warm_up()
+        self.jobs.run_pending()  # a photo opened before the models were known
 
     def warm_up(self) -> None:
         """While no photo is open, load the chosen model and run each stage once on a blank image, so that
@@ -618,7 +620,7 @@ class RestoreTab(QWidget):
         texts = {Stage.LOAD_MODEL: self.tr("Loading the model…"), Stage.DETECT: self.tr("Finding faces…"),
                  Stage.RESTORE: fill(self.tr("Restoring faces: %1 of %2 done…"), progress.done, progress.total),
                  Stage.BACKGROUND: self.tr("Upscaling the background…"),
-                 Stage.PASTE: self.tr("Pasting the faces in…"), Stage.LIST_MODELS: self.tr("Reading models…")}
+                 Stage.PASTE: self.tr("Pasting the faces in…")}
         return texts.get(progress.stage, "") if progress.stage is not None else ""
 
     def _job_failed(self, kind: str, error: BaseException) -> None:
@@ -632,8 +634,7 @@ class RestoreTab(QWidget):
             if sources is not self.sources and index + 1 < len(sources) and not self.jobs.waiting():
                 self.jobs.later("open", lambda: self._open(sources, index + 1))  # a new list: its next photo
         titles = {"open": self.tr("The photo could not be opened"),
-                  "restore": self.tr("The photo could not be restored"), "save": self.tr("The photo was not saved"),
-                  "models": self.tr("The models could not be read")}
+                  "restore": self.tr("The photo could not be restored"), "save": self.tr("The photo was not saved")}
         self._show_error(titles.get(kind, self.tr("Error")), message)
 
     def _job_cancelled(self, kind: str) -> None:
@@ -689,6 +690,8 @@ class RestoreTab(QWidget):
         # restores stop within one face; model listing cannot be cancelled and is waited for
         self.jobs.shutdown(timeout_ms=None)
         self.composer.shutdown(timeout_ms=None)
+        if self._owns_models:
+            self.models.shutdown()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -336,7 +336,7 @@ def test_retinaface_is_downloaded_only_after_asking(qtbot, tab: RestoreTab, monk
 
 
 def test_the_engine_stages_are_named_in_the_interface_language(qtbot, tab: RestoreTab) -> None:
-    shown = (Stage.LOAD_MODEL, Stage.DETECT, Stage.RESTORE, Stage.BACKGROUND, Stage.PASTE, Stage.LIST_MODELS)
+    shown = (Stage.LOAD_MODEL, Stage.DETECT, Stage.RESTORE, Stage.BACKGROUND, Stage.PASTE)
     english = {stage: tab.stage_text(Progress(stage, 1, 3)) for stage in shown}
     assert english[Stage.RESTORE] == "Restoring faces: 1 of 3 done…" and all(english.values())
     assert tab.stage_text(Progress(None, 1, 3)) == ""  # free words (a file name) are never shown as a stage
