@@ -11,7 +11,8 @@ initialised network of that architecture (its speed does not depend on its weigh
 ratios. On a GPU the generator is also timed in float16 and bfloat16.
 
 Timings are medians over repeats after a warm-up run; on a loaded machine they are inflated and noisy,
-so compare figures only from one run of this command.
+so compare figures only from one run of this command. The result is a ``BenchReport`` (frozen
+dataclasses); ``write_report`` saves it as JSON with the same field names.
 """
 
 from __future__ import annotations
@@ -25,10 +26,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -85,6 +85,102 @@ class BenchSettings:
             raise ValueError(f"io threads must be >= 0, got {self.io_threads}")
 
 
+# ---------------------------------------------------------------------------------------------- the report
+
+@dataclass(frozen=True)
+class PhotoStages:
+    photo: str  # file name
+    faces: int  # faces restored in it
+    seconds: Mapping[str, float]  # median seconds per stage, keyed by STAGES
+
+
+@dataclass(frozen=True)
+class StageTimes:
+    per_photo: tuple[PhotoStages, ...]
+    mean: Mapping[str, float]  # seconds per stage (STAGES), mean over the photos
+    faces_per_photo: float
+
+
+@dataclass(frozen=True)
+class GeneratorRates:
+    """Faces/s of the bare network at batch 1 and at the largest batch that fits (``largest_batch``)."""
+
+    batch1: float
+    largest: float
+    largest_batch: int
+
+
+@dataclass(frozen=True)
+class BatchRate:
+    """Whole batch runs (decode to encode) with ``io_threads`` decode/encode threads; medians over rounds."""
+
+    io_threads: int
+    photos: int
+    seconds: float
+    photos_per_s: float
+    rounds: tuple[float, ...]  # seconds of each round
+    # wall time over the networks' own time in the same round, minus 1: 0.25 = the rest adds 25 %
+    non_network_overhead: float
+
+    @property
+    def label(self) -> str:
+        return f"io threads {self.io_threads}"
+
+
+@dataclass(frozen=True)
+class PrecisionRate:
+    """On a GPU, the generator in one precision: faces/s at batch 8 and the largest difference from
+    float32 (0..255 scale), or why it does not run in it."""
+
+    precision: str  # float32, float16, bfloat16
+    faces_per_s_batch8: float | None = None
+    max_difference_255: float | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelBench:
+    """Every measurement for one face model."""
+
+    model: str
+    arch: str
+    parameters_m: float
+    input_size: int | None
+    device: str
+    dtype: str
+    stages: StageTimes
+    generator: GeneratorRates
+    batches: tuple[BatchRate, ...]  # one per I/O thread count, 0 (sequential) first
+    peak_rss_mb: float
+    network_s_per_photo: float  # detect + restore stage means
+    non_network_overhead: float  # of the overlapped batch (the settings' io_threads)
+    precision: tuple[PrecisionRate, ...]  # empty on a CPU
+
+    def precision_rate(self, precision: str) -> float | None:
+        return next((p.faces_per_s_batch8 for p in self.precision if p.precision == precision), None)
+
+
+@dataclass(frozen=True)
+class Machine:
+    python: str
+    torch: str
+    cpu_count: int | None
+    torch_threads: int
+    load_average_1min: float | None
+    gpu: str | None
+
+
+@dataclass(frozen=True)
+class BenchReport:
+    settings: BenchSettings
+    photo_source: str  # the folder, or what was generated
+    photo_count: int
+    model_note: str  # which model and why (requested, default, or random of the default's shape)
+    machine: Machine
+    models: tuple[ModelBench, ...]  # the model, then the --compare one
+    peak_rss_mb: float  # of the whole run
+
+
 # ---------------------------------------------------------------------------------------------- inputs
 
 def synthetic_photos(folder: Path, count: int, kind: str = "small") -> list[Path]:
@@ -133,14 +229,15 @@ def random_face_model(name: str, folder: Path) -> Path:
     """A randomly initialised network of a catalogue face architecture at its real size (``COMPARE_MODELS``),
     saved as the .pth that spandrel detects, so that it loads through the engine's path like a real one."""
     torch.manual_seed(0)
+    # the classes each spandrel architecture package exports (its private __arch modules are not API)
     if name == "gfpgan":
-        from spandrel.architectures.GFPGAN.__arch.gfpganv1_clean_arch import GFPGANv1Clean
-        module: torch.nn.Module = GFPGANv1Clean()
+        from spandrel.architectures.GFPGAN import GFPGAN  # GFPGANv1Clean
+        module: torch.nn.Module = GFPGAN()
     elif name == "codeformer":
-        from spandrel_extra_arches.architectures.CodeFormer.__arch.codeformer import CodeFormer
+        from spandrel_extra_arches.architectures.CodeFormer import CodeFormer
         module = CodeFormer()
     elif name == "restoreformer":
-        from spandrel.architectures.RestoreFormer.__arch.restoreformer_arch import RestoreFormer
+        from spandrel.architectures.RestoreFormer import RestoreFormer
         module = RestoreFormer()
     else:
         raise ValueError(f"no random {name!r}: one of {', '.join(COMPARE_MODELS)}")
@@ -202,10 +299,10 @@ class PeakMemory:
                 return
 
 
-def stage_times(pipeline: FacePipeline, photos: Sequence[Path], out_dir: Path, repeats: int) -> dict[str, Any]:
+def stage_times(pipeline: FacePipeline, photos: Sequence[Path], out_dir: Path, repeats: int) -> StageTimes:
     """Median seconds per stage for each photo, processed one at a time, plus per-photo means."""
     output = OutputSettings(overwrite=True)
-    per_photo: list[dict[str, Any]] = []  # stage seconds, "faces" (int) and "photo" (its name)
+    per_photo: list[PhotoStages] = []
     for photo in photos:
         runs = []
         for repeat in range(repeats + 1):  # the first run warms caches and lazy imports up
@@ -215,9 +312,9 @@ def stage_times(pipeline: FacePipeline, photos: Sequence[Path], out_dir: Path, r
             if repeat:
                 runs.append(outcome.timings)
         medians = {stage: statistics.median(run.get(stage, 0.0) for run in runs) for stage in STAGES}
-        per_photo.append({**medians, "faces": outcome.faces_restored, "photo": photo.name})
-    mean = {stage: statistics.fmean(p[stage] for p in per_photo) for stage in STAGES}
-    return {"per_photo": per_photo, "mean": mean, "faces_per_photo": statistics.fmean(p["faces"] for p in per_photo)}
+        per_photo.append(PhotoStages(photo.name, outcome.faces_restored, medians))
+    mean = {stage: statistics.fmean(p.seconds[stage] for p in per_photo) for stage in STAGES}
+    return StageTimes(tuple(per_photo), mean, statistics.fmean(p.faces for p in per_photo))
 
 
 def generator_rate(restorer: Restorer, batch: int, repeats: int, dtype: torch.dtype | None = None) -> float:
@@ -245,14 +342,14 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def precision_check(restorer: Restorer, repeats: int) -> dict[str, Any]:
+def precision_check(restorer: Restorer, repeats: int) -> tuple[PrecisionRate, ...]:
     """On a GPU: faces/s at batch 8 and the largest difference from float32, per half precision."""
     if restorer.device.type != "cuda":
-        return {}
+        return ()
     module = restorer.model.module
     size = restorer.info.input_size or DEFAULT_INPUT_SIZE
     faces = torch.rand(2, 3, size, size, generator=torch.Generator().manual_seed(1))
-    results: dict[str, Any] = {}
+    results: list[PrecisionRate] = []
     reference = _run_as(restorer, module, torch.float32, faces)
     for name, dtype in (("float32", torch.float32), ("float16", torch.float16), ("bfloat16", torch.bfloat16)):
         if dtype is torch.bfloat16 and not torch.cuda.is_bf16_supported():
@@ -262,12 +359,12 @@ def precision_check(restorer: Restorer, repeats: int) -> dict[str, Any]:
             module.to(dtype)
             rate = generator_rate(restorer, 8, repeats, dtype)
         except RuntimeError as error:  # an architecture that does not run in this precision
-            results[name] = {"error": str(error).splitlines()[0]}
+            results.append(PrecisionRate(name, error=str(error).splitlines()[0]))
             continue
         finally:
             module.to(restorer.dtype)
-        results[name] = {"faces_per_s_batch8": rate, "max_difference_255": difference}
-    return results
+        results.append(PrecisionRate(name, faces_per_s_batch8=rate, max_difference_255=difference))
+    return tuple(results)
 
 
 def _run_as(restorer: Restorer, module: torch.nn.Module, dtype: torch.dtype, faces: torch.Tensor) -> torch.Tensor:
@@ -282,7 +379,7 @@ def _run_as(restorer: Restorer, module: torch.nn.Module, dtype: torch.dtype, fac
 
 
 def batch_rates(pipeline: FacePipeline, photos: Sequence[Path], work: Path, thread_counts: Sequence[int],
-                repeats: int) -> dict[str, dict[str, Any]]:
+                repeats: int) -> tuple[BatchRate, ...]:
     """Photos/s of whole batch runs (decode to encode) into empty folders, per I/O thread count.
 
     The thread counts take turns round by round (A B A B ...), so a load that comes and goes on the
@@ -304,10 +401,9 @@ def batch_rates(pipeline: FacePipeline, photos: Sequence[Path], work: Path, thre
                 raise FaceSRError(summary.failed[0].source, summary.failed[0].reason)
             seconds[threads].append(summary.seconds)
             overheads[threads].append(summary.seconds / network - 1 if network else float("nan"))
-    return {f"io_threads_{threads}": {"photos": len(photos), "seconds": statistics.median(runs),
-                                      "photos_per_s": len(photos) / statistics.median(runs), "rounds": runs,
-                                      "non_network_overhead": statistics.median(overheads[threads])}
-            for threads, runs in seconds.items()}
+    return tuple(BatchRate(threads, len(photos), statistics.median(runs), len(photos) / statistics.median(runs),
+                           tuple(runs), statistics.median(overheads[threads]))
+                 for threads, runs in seconds.items())
 
 
 def network_alone(pipeline: FacePipeline, images: Sequence[np.ndarray]) -> float:
@@ -333,7 +429,7 @@ def network_alone(pipeline: FacePipeline, images: Sequence[np.ndarray]) -> float
 # ---------------------------------------------------------------------------------------------- the run
 
 def bench_model(model: str, photos: Sequence[Path], settings: BenchSettings, work: Path,
-                progress: Callable[[str], None]) -> dict[str, Any]:
+                progress: Callable[[str], None]) -> ModelBench:
     """Every measurement for one face model."""
     restore = RestoreSettings(scale=settings.scale, model=model, device=settings.device)
     pipeline = FacePipeline(restore)
@@ -348,22 +444,20 @@ def bench_model(model: str, photos: Sequence[Path], settings: BenchSettings, wor
         progress(f"{info.name}: batch runs with 0 and {settings.io_threads} I/O threads")
         batches = batch_rates(pipeline, photos, work / info.name, tuple(dict.fromkeys((0, settings.io_threads))),
                               settings.repeats)
-    network = sum(stages["mean"][stage] for stage in NETWORK_STAGES)
-    return {
-        "model": info.name, "arch": info.arch, "parameters_m": info.parameters / 1e6,
-        "input_size": info.input_size, "device": str(pipeline.restorer.device),
-        "dtype": str(pipeline.restorer.dtype).removeprefix("torch."),
-        "stages": stages, "generator_faces_per_s": rates, "generator_largest_batch": largest, "batch": batches,
-        "peak_rss_mb": memory.peak_mb,
-        "network_s_per_photo": network,
+    overlapped = next(run for run in batches if run.io_threads == settings.io_threads)
+    return ModelBench(
+        model=info.name, arch=info.arch, parameters_m=info.parameters / 1e6, input_size=info.input_size,
+        device=str(pipeline.restorer.device), dtype=str(pipeline.restorer.dtype).removeprefix("torch."),
+        stages=stages, generator=GeneratorRates(rates["batch1"], rates["largest"], largest), batches=batches,
+        peak_rss_mb=memory.peak_mb, network_s_per_photo=sum(stages.mean[stage] for stage in NETWORK_STAGES),
         # wall time of the overlapped batch over the time its networks (detect, restore) take alone,
         # timed in the same round, minus 1: 0.25 = the non-network work adds 25 % (the goal)
-        "non_network_overhead": batches[f"io_threads_{settings.io_threads}"]["non_network_overhead"],
-        "precision": precision_check(pipeline.restorer, settings.repeats),
-    }
+        non_network_overhead=overlapped.non_network_overhead,
+        precision=precision_check(pipeline.restorer, settings.repeats),
+    )
 
 
-def run_bench(settings: BenchSettings, progress: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
+def run_bench(settings: BenchSettings, progress: Callable[[str], None] = lambda message: None) -> BenchReport:
     with tempfile.TemporaryDirectory(prefix="facesr-bench-") as folder:
         work = Path(folder)
         if settings.photos is None:
@@ -374,18 +468,12 @@ def run_bench(settings: BenchSettings, progress: Callable[[str], None] = lambda 
             if not photos:
                 raise no_images_found(settings.photos)
         model, note = choose_model(settings.model, work)
-        report: dict[str, Any] = {
-            "settings": {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(settings).items()},
-            "photos": {"source": source, "count": len(photos)},
-            "model_note": note,
-            "machine": _machine(),
-            "models": [bench_model(model, photos, settings, work, progress)],
-        }
+        machine = _machine()
+        models = [bench_model(model, photos, settings, work, progress)]
         if settings.compare is not None:
             compared = random_face_model(settings.compare, work)
-            report["models"].append(bench_model(str(compared), photos, settings, work, progress))
-    report["peak_rss_mb"] = peak_rss_mb()
-    return report
+            models.append(bench_model(str(compared), photos, settings, work, progress))
+    return BenchReport(settings, source, len(photos), note, machine, tuple(models), peak_rss_mb())
 
 
 def _megapixels(kind: str, count: int) -> str:
@@ -393,41 +481,38 @@ def _megapixels(kind: str, count: int) -> str:
     return f"{min(sizes):.1f}-{max(sizes):.1f}" if len(sizes) > 1 else f"{sizes[0]:.1f}"
 
 
-def _machine() -> dict[str, Any]:
+def _machine() -> Machine:
     import os
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     device = choose_device("auto")
-    return {
-        "python": platform.python_version(), "torch": torch.__version__, "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(), "load_average_1min": load,
-        "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
-    }
+    return Machine(python=platform.python_version(), torch=torch.__version__, cpu_count=os.cpu_count(),
+                   torch_threads=torch.get_num_threads(), load_average_1min=load,
+                   gpu=torch.cuda.get_device_name(device) if device.type == "cuda" else None)
 
 
 # ---------------------------------------------------------------------------------------------- output
 
-def format_table(report: dict[str, Any]) -> str:
+def format_table(report: BenchReport) -> str:
     """The report as an aligned text table; with two models a ratio column (second / first)."""
-    models = report["models"]
+    models = report.models
     rows: list[tuple[str, list[float | None], str]] = []
     for stage in STAGES:
-        rows.append((f"{stage} (ms/photo)", [m["stages"]["mean"][stage] * 1000 for m in models], "time"))
-    rows.append(("generator batch1 (faces/s)", [m["generator_faces_per_s"]["batch1"] for m in models], "rate"))
-    largest = "/".join(dict.fromkeys(str(m["generator_largest_batch"]) for m in models))
-    rows.append((f"generator batch{largest} (faces/s)", [m["generator_faces_per_s"]["largest"] for m in models],
-                 "rate"))
-    for key in models[0]["batch"]:
-        rows.append((f"batch, {key.replace('_', ' ')} (photos/s)", [m["batch"][key]["photos_per_s"] for m in models],
-                     "rate"))
-    for key in models[0]["batch"]:
-        rows.append((f"non-network overhead, {key.replace('_', ' ')} (%)",
-                     [_percent(m["batch"][key]["non_network_overhead"]) for m in models], "none"))
-    rows.append(("peak resident memory (MiB)", [m["peak_rss_mb"] for m in models], "none"))
-    for precision in models[0]["precision"]:
-        rows.append((f"{precision} batch8 (faces/s)",
-                     [m["precision"].get(precision, {}).get("faces_per_s_batch8") for m in models], "rate"))
-    header = ["", *(m["model"][:22] for m in models)] + (["ratio"] if len(models) == 2 else [])
+        rows.append((f"{stage} (ms/photo)", [m.stages.mean[stage] * 1000 for m in models], "time"))
+    rows.append(("generator batch1 (faces/s)", [m.generator.batch1 for m in models], "rate"))
+    largest = "/".join(dict.fromkeys(str(m.generator.largest_batch) for m in models))
+    rows.append((f"generator batch{largest} (faces/s)", [m.generator.largest for m in models], "rate"))
+    # every model ran the same thread counts in the same order
+    for index, run in enumerate(models[0].batches):
+        rows.append((f"batch, {run.label} (photos/s)", [m.batches[index].photos_per_s for m in models], "rate"))
+    for index, run in enumerate(models[0].batches):
+        rows.append((f"non-network overhead, {run.label} (%)",
+                     [_percent(m.batches[index].non_network_overhead) for m in models], "none"))
+    rows.append(("peak resident memory (MiB)", [m.peak_rss_mb for m in models], "none"))
+    for precision in models[0].precision:
+        rows.append((f"{precision.precision} batch8 (faces/s)",
+                     [m.precision_rate(precision.precision) for m in models], "rate"))
+    header = ["", *(m.model[:22] for m in models)] + (["ratio"] if len(models) == 2 else [])
     lines = [header]
     for label, values, kind in rows:
         cells = [label, *(_cell(v) for v in values)]
@@ -437,10 +522,10 @@ def format_table(report: dict[str, Any]) -> str:
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     text = "\n".join("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
                                enumerate(zip(line, widths, strict=True))) for line in lines)
-    faces = models[0]["stages"]["faces_per_photo"]
-    return (f"{report['photos']['count']} photos ({report['photos']['source']}, {faces:.1f} faces/photo); "
-            f"{report['model_note']}\n{text}\npeak resident memory: {report['peak_rss_mb']:.0f} MiB; "
-            f"load average {report['machine']['load_average_1min']}")
+    faces = models[0].stages.faces_per_photo
+    return (f"{report.photo_count} photos ({report.photo_source}, {faces:.1f} faces/photo); "
+            f"{report.model_note}\n{text}\npeak resident memory: {report.peak_rss_mb:.0f} MiB; "
+            f"load average {report.machine.load_average_1min}")
 
 
 def _percent(value: float | None) -> float | None:
@@ -459,9 +544,10 @@ def _ratio(values: list[float | None], kind: str) -> str:
     return f"{(second / first if kind == 'time' else first / second):.1f}x"
 
 
-def write_report(report: dict[str, Any], path: Path) -> Path:
+def write_report(report: BenchReport, path: Path) -> Path:
+    """The report as JSON (the dataclasses' fields; paths as text), written atomically."""
     from core.atomic import atomic_output
 
     with atomic_output(path) as temporary:
-        temporary.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        temporary.write_text(json.dumps(dataclasses.asdict(report), indent=2, default=str), encoding="utf-8")
     return path

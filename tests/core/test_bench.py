@@ -19,22 +19,27 @@ def test_bench_prints_a_table_and_writes_every_figure(tmp_path: Path, tiny_model
     code = main(["bench", "--count", "1", "--repeats", "1", "--model", str(tiny_model), "--device", "cpu",
                  "--json", str(report_path)])
     assert code == 0
-    report = json.loads(report_path.read_text(encoding="utf-8"))
-    assert report["photos"] == {"source": "generated, small (0.5 Mpx)", "count": 1}
+    report = json.loads(report_path.read_text(encoding="utf-8"))  # BenchReport's fields
+    assert (report["photo_source"], report["photo_count"]) == ("generated, small (0.5 Mpx)", 1)
+    assert report["settings"]["model"] == str(tiny_model) and report["settings"]["photos"] is None
     (model,) = report["models"]
     assert set(model["stages"]["mean"]) == set(bench.STAGES)
     assert model["stages"]["mean"]["restore"] > 0 and model["stages"]["faces_per_photo"] == 1
-    assert set(model["generator_faces_per_s"]) == {"batch1", "largest"}
-    assert 1 <= model["generator_largest_batch"] <= bench.LARGEST_BATCH
+    (photo,) = model["stages"]["per_photo"]
+    assert photo["faces"] == 1 and set(photo["seconds"]) == set(bench.STAGES)
+    generator = model["generator"]
+    assert 1 <= generator["largest_batch"] <= bench.LARGEST_BATCH
+    assert generator["batch1"] > 0 and generator["largest"] > 0
     assert 50 < model["peak_rss_mb"] <= report["peak_rss_mb"] + 1  # sampled while this model ran
-    assert all(rate > 0 for rate in model["generator_faces_per_s"].values())
-    assert set(model["batch"]) == {"io_threads_0", "io_threads_2"}
-    assert all(run["photos"] == 1 and run["photos_per_s"] > 0 for run in model["batch"].values())
+    assert [run["io_threads"] for run in model["batches"]] == [0, 2]
+    assert all(run["photos"] == 1 and run["photos_per_s"] > 0 and len(run["rounds"]) == 1
+               for run in model["batches"])
+    assert model["non_network_overhead"] == model["batches"][1]["non_network_overhead"]  # the overlapped run's
     assert model["network_s_per_photo"] > 0 and isinstance(model["non_network_overhead"], float)
-    assert model["precision"] == {}  # no GPU: no half-precision figures
+    assert model["precision"] == []  # no GPU: no half-precision figures
     assert report["peak_rss_mb"] > 50
     table = capsys.readouterr().out
-    for label in ("decode (ms/photo)", f"generator batch{model['generator_largest_batch']} (faces/s)",
+    for label in ("decode (ms/photo)", f"generator batch{generator['largest_batch']} (faces/s)",
                   "batch, io threads 2 (photos/s)", "non-network overhead", "peak resident memory (MiB)",
                   "peak resident memory:"):
         assert label in table
@@ -118,6 +123,32 @@ def test_without_a_default_model_a_random_one_of_its_shape_is_timed_and_said_so(
 def test_the_comparison_models_load_as_512_px_face_models(tmp_path: Path, name: str, arch: str) -> None:
     info = load_model(bench.random_face_model(name, tmp_path)).info
     assert (info.arch, info.kind, info.input_size) == (arch, "face", 512)
+
+
+def _model_bench(name: str, speed: float, precision: tuple[bench.PrecisionRate, ...]) -> bench.ModelBench:
+    """A measured model whose every time is 1/speed and every rate speed times a base."""
+    seconds = {stage: 0.01 / speed for stage in bench.STAGES}
+    stages = bench.StageTimes((bench.PhotoStages("a.jpg", 2, seconds),), seconds, 2.0)
+    runs = tuple(bench.BatchRate(threads, 1, 1 / speed, speed, (1 / speed,), 0.25 * threads) for threads in (0, 2))
+    return bench.ModelBench(name, "rcan", 1.0, 256, "cuda:0", "float32", stages, bench.GeneratorRates(speed, 4 * speed, 8),
+                            runs, 100.0 * speed, 0.005 / speed, 0.5, precision)
+
+
+def test_the_table_reads_the_typed_report_with_a_ratio_column_for_two_models() -> None:
+    settings = bench.BenchSettings(compare="gfpgan")
+    fast = _model_bench("fast", 4.0, (bench.PrecisionRate("float16", 40.0, 0.5),
+                                      bench.PrecisionRate("bfloat16", error="not supported")))
+    slow = _model_bench("slow", 1.0, (bench.PrecisionRate("float16", 10.0, 0.7),))
+    machine = bench.Machine("3.11", "2.5", 16, 16, 0.5, "H200")
+    report = bench.BenchReport(settings, "generated", 1, "model fast", machine, (fast, slow), 500.0)
+    rows = {line.split("  ")[0].strip(): line.split() for line in bench.format_table(report).splitlines()}
+    assert rows["decode (ms/photo)"][-3:] == ["2.5", "10.0", "4.0x"]  # times: 4x less
+    assert rows["generator batch8 (faces/s)"][-3:] == ["16.0", "4.0", "4.0x"]  # rates: 4x more
+    assert rows["batch, io threads 2 (photos/s)"][-3:] == ["4.0", "1.0", "4.0x"]
+    assert rows["non-network overhead, io threads 2 (%)"][-3:] == ["50.0", "50.0", "-"]
+    assert rows["float16 batch8 (faces/s)"][-3:] == ["40.0", "10.0", "4.0x"]
+    assert rows["bfloat16 batch8 (faces/s)"][-3:] == ["-", "-", "-"]  # failed in one, absent in the other
+    assert "peak resident memory: 500 MiB" in bench.format_table(report)
 
 
 def test_the_ratio_column_says_how_many_times_faster_the_first_model_is() -> None:
