@@ -8,6 +8,7 @@ notices as a new file and reads again from the start. Used by the GUI's Train ta
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import os
@@ -156,12 +157,35 @@ def summarise(records: Iterable[Record]) -> RunCurves:
     return builder.curves()
 
 
+class _Points:
+    """One curve's points in step order, grown by appending; a step logged again keeps its last value."""
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.values: list[float] = []
+
+    def add(self, step: int, value: float) -> None:
+        if not self.steps or step > self.steps[-1]:  # the trainer's order: an append
+            self.steps.append(step)
+            self.values.append(value)
+            return
+        position = bisect.bisect_left(self.steps, step)  # a step redone after a crash, or out of order
+        if self.steps[position] == step:
+            self.values[position] = value
+        else:
+            self.steps.insert(position, step)
+            self.values.insert(position, value)
+
+    def series(self) -> Series:
+        return Series(tuple(self.steps), tuple(self.values))
+
+
 class CurvesBuilder:
     """RunCurves built up as records arrive: a reader following a growing metrics file adds only the new
     records, instead of summarising the whole file again at every look (``summarise`` is one ``add``)."""
 
     def __init__(self) -> None:
-        self._points: dict[str, dict[int, float]] = {}  # key -> step -> value (a step logged again: its last)
+        self._points: dict[str, _Points] = {}
         self._series: dict[str, Series] = {}
         self._changed: set[str] = set()  # keys whose Series must be rebuilt
         self._latest: dict[str, Any] = {"step": 0, "state": "empty"}
@@ -190,9 +214,7 @@ class CurvesBuilder:
     def curves(self) -> RunCurves:
         """The run as the records added so far describe it; only curves that grew are rebuilt."""
         for key in self._changed:
-            values = self._points[key]
-            steps = sorted(values)  # nearly always in order already: a linear pass
-            self._series[key] = Series(tuple(steps), tuple(values[s] for s in steps))
+            self._series[key] = self._points[key].series()
         self._changed.clear()
         latest, last_train, segment = self._latest, self._last_train, self._segment
         images_per_s = last_train.get("images_per_s") if last_train else None
@@ -211,7 +233,10 @@ class CurvesBuilder:
         for key in keys:
             value = record.get(key)
             if isinstance(value, (int, float)):
-                self._points.setdefault(key, {})[step] = float(value)
+                points = self._points.get(key)
+                if points is None:  # not setdefault: that would build a _Points for every value
+                    points = self._points[key] = _Points()
+                points.add(step, float(value))
                 self._changed.add(key)
 
 
