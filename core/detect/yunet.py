@@ -105,21 +105,24 @@ class YuNetDetector:
 
     def detect(self, image: np.ndarray) -> list[FaceDetection]:
         check_image(image)
-        bgr = image[:, :, ::-1]
         found: list[FaceDetection] = []
         first, *extra = detection_factors(image.shape[:2])
-        found += self._detect_scaled(bgr, first)
+        found += self._detect_scaled(image, first)
         if self.every_scale or needs_more_scales(found, first):
             for factor in extra:
-                found += self._detect_scaled(bgr, factor)
+                found += self._detect_scaled(image, factor)
         # a lookalike (a lamp, a knot in wood) scores like a small blurred face: look again before keeping it
         return vet(merge(found), image, self._second_look)
 
-    def _detect_scaled(self, bgr: np.ndarray, factor: float) -> list[FaceDetection]:
-        """One pass over the photo resized by ``factor``; the faces in photo coordinates."""
-        copy, factor_x, factor_y = resized(bgr, factor)
+    def _detect_scaled(self, rgb: np.ndarray, factor: float) -> list[FaceDetection]:
+        """One pass over the photo resized by ``factor``; the faces in photo coordinates.
+
+        The channels turn to YuNet's BGR after the resize, on the small copy: the same pixels (the
+        filters work per channel), where OpenCV would first copy a reversed view of the whole photo
+        (60 of 90 ms of CPU on a 12 Mpx photo)."""
+        copy, factor_x, factor_y = resized(rgb, factor)
         self.passes += 1
-        return self._detect_once(np.ascontiguousarray(copy), factor_x, factor_y)
+        return self._detect_once(np.ascontiguousarray(copy[:, :, ::-1]), factor_x, factor_y)
 
     def _second_look(self, crop: np.ndarray) -> list[FaceDetection]:
         """One pass over a small RGB crop (core.detect.vetting resizes it to a standard face size)."""
