@@ -16,13 +16,13 @@ from __future__ import annotations
 import logging
 import random
 import signal
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, DistributedSampler
 
 from core.errors import ImageReadError, TrainingError
 from core.imaging import resize_to
@@ -172,6 +172,41 @@ class FaceDataset(Dataset):
         s = self.scale
         return (np.ascontiguousarray(lq[top:top + side, left:left + side]),
                 np.ascontiguousarray(hq[top * s:(top + side) * s, left * s:(left + side) * s]))
+
+
+class EpochSampler(DistributedSampler):
+    """DistributedSampler (a seeded permutation per epoch, sharded by rank) that can start mid-epoch
+    and yields (epoch, index), so the dataset knows the epoch even in persistent workers."""
+
+    def __init__(self, dataset: FaceDataset, seed: int, rank: int = 0, world_size: int = 1) -> None:
+        super().__init__(dataset, num_replicas=world_size, rank=rank, shuffle=True, seed=seed,
+                         drop_last=world_size > 1)
+        self.start = 0
+
+    def set_position(self, epoch: int, start: int) -> None:
+        self.set_epoch(epoch)
+        self.start = start
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        indices = list(super().__iter__())[self.start:]
+        return iter([(self.epoch, index) for index in indices])
+
+    def __len__(self) -> int:
+        return max(0, self.num_samples - self.start)
+
+
+class EpochDataset(Dataset):
+    """Adapter: (epoch, index) keys from EpochSampler -> FaceDataset items made for that epoch."""
+
+    def __init__(self, faces: FaceDataset) -> None:
+        self.faces = faces
+
+    def __len__(self) -> int:
+        return len(self.faces)
+
+    def __getitem__(self, key: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, int]:
+        epoch, index = key
+        return self.faces.item(index, epoch)
 
 
 def collate(batch: Sequence[tuple[np.ndarray, np.ndarray, int]]) -> tuple[torch.Tensor, torch.Tensor]:

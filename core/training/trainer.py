@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 from torch.optim.lr_scheduler import LambdaLR
-from torch.utils.data import DataLoader, DistributedSampler
+from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from core.atomic import atomic_output
@@ -47,9 +47,10 @@ from core.progress import CancelToken, ProgressCallback, no_progress
 from core.tensor import images_to_tensor, tensor_to_images
 from core.training import checkpoint as ckpt
 from core.training.config import TrainConfig
-from core.training.data import (VAL_STREAM, FaceDataset, collate, scan_faces, seed_worker, split_files)
+from core.training.data import (VAL_STREAM, EpochDataset, EpochSampler, FaceDataset, collate, scan_faces, seed_worker,
+                                 split_files)
 from core.training.degradations import bicubic_upsample
-from core.training.distributed import Dist, setup_distributed
+from core.training.distributed import setup_distributed
 from core.training.losses import GeneratorLoss, discriminator_loss
 from core.training.runlog import MetricsLog
 
@@ -63,41 +64,6 @@ class TrainResult:
     stopped: bool  # stopped before the last step (signal, STOP file, cancel); resumable
     best_psnr_y: float | None
     best_step: int | None
-
-
-class EpochSampler(DistributedSampler):
-    """DistributedSampler (a seeded permutation per epoch, sharded by rank) that can start mid-epoch
-    and yields (epoch, index), so the dataset knows the epoch even in persistent workers."""
-
-    def __init__(self, dataset: FaceDataset, world: Dist, seed: int) -> None:
-        super().__init__(dataset, num_replicas=world.world_size, rank=world.rank, shuffle=True, seed=seed,
-                         drop_last=world.enabled)
-        self.start = 0
-
-    def set_position(self, epoch: int, start: int) -> None:
-        self.set_epoch(epoch)
-        self.start = start
-
-    def __iter__(self) -> Iterator[tuple[int, int]]:
-        indices = list(super().__iter__())[self.start:]
-        return iter([(self.epoch, index) for index in indices])
-
-    def __len__(self) -> int:
-        return max(0, self.num_samples - self.start)
-
-
-class EpochDataset(torch.utils.data.Dataset):
-    """Adapter: (epoch, index) keys from EpochSampler -> FaceDataset items made for that epoch."""
-
-    def __init__(self, faces: FaceDataset) -> None:
-        self.faces = faces
-
-    def __len__(self) -> int:
-        return len(self.faces)
-
-    def __getitem__(self, key: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, int]:
-        epoch, index = key
-        return self.faces.item(index, epoch)
 
 
 def lr_factor(step: int, total: int, config: TrainConfig) -> float:
@@ -182,7 +148,7 @@ class Trainer:
 
             self.dataset_root = self._data_root()
             self.train_set, self.val_set = self._datasets(self.dataset_root)
-            self.sampler = EpochSampler(self.train_set, self.world, config.seed)
+            self.sampler = EpochSampler(self.train_set, config.seed, self.world.rank, self.world.world_size)
             self.loader = self._loader()
 
             # The generator's starting weights, as recorded in the weights' metadata: the resolved
