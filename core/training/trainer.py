@@ -225,10 +225,14 @@ class Trainer:
 
     def _loader(self) -> DataLoader:
         c = self.config
+        # Workers are spawned, not forked (as on Windows and macOS): a fork copies OpenCV's thread pool
+        # without its threads once `--align` has run the detector here, and the workers then hang on
+        # their first OpenCV call.
         return DataLoader(
             EpochDataset(self.train_set), batch_size=c.batch_size, sampler=self.sampler, drop_last=True,
             num_workers=c.workers, collate_fn=collate, pin_memory=self.cuda, worker_init_fn=seed_worker,
             persistent_workers=c.workers > 0, generator=torch.Generator().manual_seed(c.seed + self.world.rank),
+            multiprocessing_context="spawn" if c.workers > 0 else None,
         )
 
     def _aligned(self, source: Path) -> Path:

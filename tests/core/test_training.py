@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from core.training import checkpoint as ckpt
 from core.training import config as cfg
 from core.training.evaluate import evaluate, evaluate_faces, summarise
 from core.training.trainer import Trainer, train
+from tests.conftest import SHARED_DATA, needs_shared_data
 from tests.core.test_training_data import add_corrupt_files, synth_faces
 
 TINY_RCAN = {"num_groups": 1, "num_blocks": 2, "channels": 16, "reduction": 4, "image_residual": True}
@@ -378,3 +381,24 @@ def test_resume_truncates_metrics_written_after_the_checkpoint(tmp_path: Path, f
     train(tiny_config(faces, steps=4, log_every=1), run_dir, resume=True, show_bar=False)
     steps = [r["step"] for r in read_metrics(run_dir) if r["type"] == "train"]
     assert steps == [1, 2, 3, 4]  # each step once
+
+
+@needs_shared_data
+@pytest.mark.slow
+def test_aligning_then_training_with_worker_processes_does_not_hang(tmp_path: Path) -> None:
+    """`train --align` runs the detector in the trainer's process and then starts data-loader workers: forked
+    workers inherited OpenCV's thread pool without its threads and hung on their first OpenCV call."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for source in sorted((SHARED_DATA / "faces-utk").iterdir())[:12]:
+        (photos / source.name).write_bytes(source.read_bytes())
+    command = [sys.executable, str(Path(__file__).resolve().parents[2] / "main.py"), "train", "--data", str(photos),
+               "--align", "--preset", "cpu-quick", "--scale", "2", "--face-size", "32", "--steps", "2",
+               "--batch-size", "4", "--workers", "1", "--val-count", "2", "--val-every", "0", "--no-progress",
+               "--run-dir", str(tmp_path / "run")]
+    try:
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail("training with a worker process hung after aligning the photos")
+    assert finished.returncode == 0, finished.stderr
+    assert ckpt.load_state(tmp_path / "run" / ckpt.STATE_FILE)["step"] == 2
