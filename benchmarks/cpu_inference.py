@@ -1,7 +1,7 @@
 """Ways to run the face generator faster on the CPU, measured A/B on the same inputs.
 
     python benchmarks/cpu_inference.py [--model NAME_OR_PATH] [--batch 1 4] [--rounds 9]
-    PYTHONPATH=/some/dir/with/onnxruntime python benchmarks/cpu_inference.py    # also ONNX Runtime
+    PYTHONPATH=/tmp/ort python benchmarks/cpu_inference.py    # also ONNX Runtime (see _onnx.py)
 
 Variants: eager float32 (the baseline, what core/restorer.py does), channels_last, one intra-op thread
 instead of all, torch.compile (inductor), a frozen TorchScript trace, bfloat16 autocast and, when the
@@ -14,8 +14,6 @@ baseline's speed with outputs within 1/255.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import statistics
 import sys
@@ -29,6 +27,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import _onnx  # beside this script
 from core.bench import random_rcan
 from core.models.loading import load_model
 
@@ -98,21 +97,7 @@ def _compiled(module: torch.nn.Module, example: torch.Tensor, threads: int) -> R
 
 
 def _onnxruntime(module: torch.nn.Module, example: torch.Tensor, threads: int) -> Runner:
-    import onnxruntime
-
-    buffer = io.BytesIO()
-    with contextlib.redirect_stdout(io.StringIO()):
-        torch.onnx.export(module, (example,), buffer,  # type: ignore[arg-type]  # a file object works too
-                          input_names=["image"], output_names=["restored"],
-                          dynamic_axes={"image": {0: "batch"}, "restored": {0: "batch"}}, dynamo=False)
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = onnxruntime.InferenceSession(buffer.getvalue(), options, providers=["CPUExecutionProvider"])
-
-    def run(batch: torch.Tensor) -> torch.Tensor:
-        return torch.from_numpy(session.run(None, {"image": batch.numpy()})[0])
-    return run
+    return _onnx.runner(_onnx.export(module, example), threads)
 
 
 def measure(runners: dict[str, Runner], batch: torch.Tensor, rounds: int) -> dict[str, dict[str, float]]:

@@ -1,6 +1,7 @@
 """The 512-px face models on the CPU (GFPGAN 1.4, CodeFormer, RestoreFormer): ways to run them faster, A/B.
 
     python benchmarks/large_models.py --model gfpgan [--rounds 3] [--faces out_dir]
+    PYTHONPATH=/tmp/ort python benchmarks/large_models.py --model gfpgan    # also ONNX Runtime (see _onnx.py)
 
 Each model is a randomly initialised network of the real architecture (the speed of a network does not
 depend on its weights), saved as a .pth and loaded through the engine's spandrel path
@@ -13,6 +14,10 @@ slows them alike; the median and the spread (min..max) of the rounds are reporte
   bf16 autocast      torch.autocast("cpu", bfloat16): oneDNN's bf16 kernels where the CPU has them
   1 thread           torch.set_num_threads(1) instead of all cores
   float32 batch 2    two faces per forward pass (faces/s, to choose the batch size)
+  onnxruntime        the network (with its [0, 1] <-> [-1, 1] wrapping and fidelity) exported by torch.onnx
+                     at batch 1, run by ONNX Runtime's CPU provider; only when onnxruntime imports. An
+                     architecture the exporter refuses is a row "does not export: <reason>", one that
+                     ONNX Runtime refuses "exports, but ONNX Runtime cannot run it: <reason>".
 A variant is worth keeping at >= 1.3x the baseline with outputs within 1/255 (bf16: the largest
 difference is reported, and ``--faces`` writes float32 | variant crops of real faces to look at).
 """
@@ -35,6 +40,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import _onnx  # beside this script
 from core.bench import COMPARE_MODELS, random_face_model
 from core.models.loading import LoadedModel, _signed_face_forward, load_model
 from core.restorer import to_channels_last
@@ -78,6 +84,36 @@ def variants(loaded: LoadedModel, threads: int) -> dict[str, Runner]:
     return {"float32": float32, "channels_last": channels_last, "bf16 autocast": bf16, "1 thread": one_thread}
 
 
+class _Restore(torch.nn.Module):
+    """What ``loaded.forward`` computes at FIDELITY, as one module with a single input (for the exporter)."""
+
+    def __init__(self, loaded: LoadedModel) -> None:
+        super().__init__()
+        self.network = loaded.module  # a submodule, so that its weights are exported as weights
+        self.restore = loaded.forward
+
+    def forward(self, batch: torch.Tensor) -> torch.Tensor:
+        return self.restore(batch, FIDELITY).float().clamp(0, 1)
+
+
+def onnx_variant(loaded: LoadedModel, face: torch.Tensor, threads: int) -> Runner | str:
+    """An ONNX Runtime runner of the model, or why there is none ("does not export: ...")."""
+    def why(error: Exception) -> str:
+        return f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0][:140]}"
+
+    try:
+        with torch.no_grad():
+            model = _onnx.export(_Restore(loaded).eval(), face, dynamic_batch=False)  # batch 1 on the CPU
+    except Exception as error:  # noqa: BLE001 - an architecture that does not export is a finding, not a crash
+        return f"does not export: {why(error)}"
+    try:
+        run = _onnx.runner(model, threads)
+        run(face)  # ONNX Runtime checks some shapes and types only when it runs
+    except Exception as error:  # noqa: BLE001 - likewise
+        return f"exports, but ONNX Runtime cannot run it: {why(error)}"
+    return run
+
+
 def measure(runners: dict[str, Runner], face: torch.Tensor, rounds: int) -> dict[str, dict[str, Any]]:
     """faces/s per variant (median and spread of interleaved rounds) and the largest difference from float32."""
     pair = torch.cat([face, face.flip(-1)])
@@ -119,7 +155,9 @@ def real_face(size: int) -> torch.Tensor:
     if bgr is None:
         raise SystemExit(f"{files[0]}: OpenCV cannot read this face")
     rgb = cv2.resize(bgr, (size, size), interpolation=cv2.INTER_CUBIC)[:, :, ::-1]
-    return torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1)[None].float() / 255
+    # contiguous: the permuted view is NHWC in memory, and convolutions follow their input's layout,
+    # which would turn the float32 baseline into a channels_last run
+    return (torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1)[None].float() / 255).contiguous()
 
 
 def write_faces(runners: dict[str, Runner], face: torch.Tensor, folder: Path, name: str) -> None:
@@ -146,6 +184,13 @@ def main() -> None:
     loaded.module.eval()
     face = real_face(loaded.info.input_size or 512)
     runners = variants(loaded, threads)
+    missing: dict[str, str] = {}
+    if _onnx.available():
+        onnx = onnx_variant(loaded, face, threads)
+        if isinstance(onnx, str):
+            missing["onnxruntime"] = onnx
+        else:
+            runners["onnxruntime"] = onnx
     results = measure(runners, face, args.rounds)
     print(f"{args.model} ({loaded.info.arch}, {loaded.info.parameters / 1e6:.1f} M parameters, {threads} threads), "
           f"median of {args.rounds} interleaved rounds:")
@@ -153,9 +198,12 @@ def main() -> None:
         low, high = row["spread_faces_per_s"]
         print(f"  {name:<16} {row['faces_per_s']:6.3f} faces/s ({low:.3f}..{high:.3f})  {row['speedup']:5.2f}x  "
               f"max diff {row['max_difference_255']:7.2f}/255  {'KEEP' if row['keep'] else 'discard'}")
+    for name, reason in missing.items():
+        print(f"  {name:<16} {reason}")
     if args.faces:
         write_faces(runners, face, args.faces, args.model)
-    print(json.dumps({"model": args.model, "threads": threads, "torch": torch.__version__, "results": results}))
+    print(json.dumps({"model": args.model, "threads": threads, "torch": torch.__version__, "results": results,
+                      "unavailable": missing}))
 
 
 if __name__ == "__main__":
