@@ -10,6 +10,8 @@ from __future__ import annotations
 import errno
 import logging
 import os
+from dataclasses import dataclass
+from enum import Enum, auto
 from pathlib import Path
 
 from core.config import SCALES, RestoreSettings
@@ -35,6 +37,29 @@ FACE_MEMORY_SHARE = 0.5  # of the free memory, for a batch of faces: the photo, 
 OUT_OF_MEMORY = "out of memory: use a lower scale (-s), a smaller --tile, or close other programs"
 _OOM_WORDS = ("out of memory", "insufficient memory", "cannot allocate memory", "can't allocate memory",
               "failed to allocate", "bad_alloc", "not enough memory")
+
+
+class _Limit(Enum):
+    """What a result is too large for; each has its own way out besides a lower scale."""
+
+    PIXELS = auto()  # the output pixel setting (--max-output-pixels)
+    SIDE = auto()  # the largest side the output file format holds
+    MEMORY = auto()  # the free memory
+
+
+_WAY_OUT = {
+    _Limit.PIXELS: ", or raise the limit with --max-output-pixels if the memory is there",
+    _Limit.SIDE: ", or write PNG (--ext png)",
+    _Limit.MEMORY: "",
+}
+
+
+@dataclass(frozen=True)
+class _TooLarge:
+    """Why a result cannot be made at one scale: the limit it breaks and the sentence that says so."""
+
+    limit: _Limit
+    cause: str
 
 
 def restore_bytes(width: int, height: int, scale: int, *, has_alpha: bool = False,
@@ -73,30 +98,27 @@ def check_output_fits(name: str | Path | None, width: int, height: int, settings
     scale = settings.scale
     free = available_bytes()
 
-    def problem(at: int) -> str | None:
+    def problem(at: int) -> _TooLarge | None:
         out_w, out_h = width * at, height * at
         if out_w * out_h > settings.max_output_pixels:
-            return (f"the result would be {out_w}x{out_h} ({out_w * out_h:,} pixels), more than the limit of "
-                    f"{settings.max_output_pixels:,} output pixels")
+            return _TooLarge(_Limit.PIXELS, f"the result would be {out_w}x{out_h} ({out_w * out_h:,} pixels), more "
+                                           f"than the limit of {settings.max_output_pixels:,} output pixels")
         if max_side is not None and max(out_w, out_h) > max_side:
-            return f"the result would be {out_w}x{out_h}, more than its format holds ({max_side} pixels a side)"
+            return _TooLarge(_Limit.SIDE, f"the result would be {out_w}x{out_h}, more than its format holds "
+                                         f"({max_side} pixels a side)")
         needed = restore_bytes(width, height, at, has_alpha=has_alpha, keep_background=keep_background,
                                compare=compare)
         if free is not None and needed > free:
-            return (f"the result would be {out_w}x{out_h} and needs about {_gb(needed)} of memory, "
-                    f"but only about {_gb(free)} is free")
+            return _TooLarge(_Limit.MEMORY, f"the result would be {out_w}x{out_h} and needs about {_gb(needed)} of "
+                                           f"memory, but only about {_gb(free)} is free")
         return None
 
-    cause = problem(scale)
-    if cause is None:
+    too_large = problem(scale)
+    if too_large is None:
         return
     fitting = [at for at in SCALES if at < scale and problem(at) is None]
     advice = f"use a scale of {fitting[-1]} (-s {fitting[-1]})" if fitting else "use a smaller photo"
-    if "output pixels" in cause:
-        advice += ", or raise the limit with --max-output-pixels if the memory is there"
-    elif "format" in cause:
-        advice += ", or write PNG (--ext png)"
-    raise FaceSRError(name, f"{cause}: {advice}")
+    raise FaceSRError(name, f"{too_large.cause}: {advice}{_WAY_OUT[too_large.limit]}")
 
 
 def is_out_of_memory(error: BaseException) -> bool:
