@@ -170,7 +170,7 @@ def test_aligned_mode_output_is_input_size_times_scale(tiny_model: Path, shape: 
 def _esrgan_file(tmp_path: Path, scale: int = 2) -> Path:
     """A tiny randomly initialised ESRGAN (Real-ESRGAN's architecture), as a user's .pth would be."""
     import torch
-    from spandrel.architectures.ESRGAN.__arch.RRDB import RRDBNet
+    from spandrel.architectures.ESRGAN import ESRGAN as RRDBNet  # the package's public export
 
     path = tmp_path / f"RealESRGAN_x{scale}.pth"
     torch.manual_seed(0)

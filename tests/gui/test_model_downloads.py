@@ -129,7 +129,7 @@ def test_a_failed_download_names_the_file_and_the_cause(qtbot, dialog: ModelsDia
 def random_gfpgan(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A randomly initialised GFPGAN v1.4 (clean) file; half precision halves its 350 MB."""
     import torch
-    from spandrel.architectures.GFPGAN.__arch.gfpganv1_clean_arch import GFPGANv1Clean
+    from spandrel.architectures.GFPGAN import GFPGAN as GFPGANv1Clean  # the package's public export
 
     torch.manual_seed(0)
     state = {key: value.half() if value.is_floating_point() else value
