@@ -52,7 +52,13 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication with names, style, palette and the remembered language (reused when one exists)."""
     QCoreApplication.setOrganizationName(ORGANISATION)
     QCoreApplication.setApplicationName(APPLICATION)
-    app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
+    existing = QApplication.instance()
+    if existing is None:
+        app = QApplication(sys.argv if argv is None else argv)
+    elif isinstance(existing, QApplication):
+        app = existing
+    else:  # a QCoreApplication/QGuiApplication cannot host widgets: say so instead of crashing in Qt later
+        raise RuntimeError(f"a {type(existing).__name__} already exists; the GUI needs a QApplication")
     if app.property(_READY):  # set up already (main.py's smoke test creates it before run_app does)
         return app
     app.setProperty(_READY, True)
