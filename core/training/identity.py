@@ -6,9 +6,10 @@ importlib.util.find_spec, without importing the package (its __init__ pulls in p
 either package is missing, ``IdentityScorer.create`` returns None and eval leaves the column empty.
 
 The distance is Euclidean between descriptors; dlib's same-person threshold is 0.6, lower is closer.
-The face's landmarks are found once on the ground truth (dlib's detector, else the whole crop as the
-face box, which suits tight face crops) and reused for every image compared with it, so that the
-distance reflects the pixels, not a landmark jitter.
+The face's five landmarks are found once on the ground truth (in dlib's detector box, else the whole
+crop as the box, which suits tight face crops) and reused for every image compared with it: the images
+are pixel-aligned with the ground truth, so each descriptor sees the same face chip and the distance
+reflects the pixels, not the landmark predictor's jitter on a blurred input or a restorer's moved features.
 """
 
 from __future__ import annotations
@@ -53,19 +54,23 @@ class IdentityScorer:
 
         return cls(dlib, folder)
 
-    def landmarks_box(self, truth: np.ndarray) -> Any:
-        faces = self.detector(np.ascontiguousarray(truth), 1)
+    def landmarks(self, truth: np.ndarray) -> Any:
+        """The five landmarks of the face in ``truth``, in dlib's largest face box or the whole image."""
+        truth = np.ascontiguousarray(truth)
+        return self.shapes(truth, self._face_box(truth))
+
+    def _face_box(self, truth: np.ndarray) -> Any:
+        faces = self.detector(truth, 1)
         if faces:
             return max(faces, key=lambda box: box.area())
         height, width = truth.shape[:2]
         return self.dlib.rectangle(0, 0, width - 1, height - 1)
 
-    def descriptor(self, image: np.ndarray, box: Any) -> np.ndarray:
-        image = np.ascontiguousarray(image)
-        return np.asarray(self.recognition.compute_face_descriptor(image, self.shapes(image, box)))
+    def descriptor(self, image: np.ndarray, landmarks: Any) -> np.ndarray:
+        return np.asarray(self.recognition.compute_face_descriptor(np.ascontiguousarray(image), landmarks))
 
     def distances(self, truth: np.ndarray, *images: np.ndarray) -> list[float]:
-        """Distance of each RGB uint8 image to ``truth`` (all the same size)."""
-        box = self.landmarks_box(truth)
-        reference = self.descriptor(truth, box)
-        return [float(np.linalg.norm(self.descriptor(image, box) - reference)) for image in images]
+        """Distance of each RGB uint8 image to ``truth`` (all the same size, aligned with it)."""
+        landmarks = self.landmarks(truth)
+        reference = self.descriptor(truth, landmarks)
+        return [float(np.linalg.norm(self.descriptor(image, landmarks) - reference)) for image in images]
