@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLayout, QPushButton,
+                               QSlider, QWidget)
 
 from core.config import DETECTORS, SCALES, DetectSettings, RestoreSettings
 from core.downloads import CatalogueEntry, catalogue_entries_not_installed, format_bytes
@@ -116,12 +116,15 @@ class RestoreOptions(QWidget):
         model_row = QHBoxLayout()
         model_row.addWidget(self.model_combo, 1)
         model_row.addWidget(self.models_button)
-        rows = [("model", model_row), ("scale", self.scale_combo), ("blend", self._with_value(self.blend_slider,
+        rows: list[tuple[str, QWidget | QLayout]] = [("model", model_row), ("scale", self.scale_combo), ("blend", self._with_value(self.blend_slider,
                 self.blend_value)), ("fidelity", self._with_value(self.fidelity_slider, self.fidelity_value)),
                 ("detector", self.detector_combo), ("background", self.background_combo),
                 ("device", self.device_combo)]
         for name, field in rows:
-            form.addRow(self.labels[name], field)
+            if isinstance(field, QLayout):  # addRow's overloads take one or the other, not the union
+                form.addRow(self.labels[name], field)
+            else:
+                form.addRow(self.labels[name], field)
         form.addRow(self.force_check)
         for name, buddy in (("model", self.model_combo), ("scale", self.scale_combo), ("blend", self.blend_slider),
                             ("fidelity", self.fidelity_slider), ("detector", self.detector_combo),

@@ -71,7 +71,8 @@ def read_flag(key: str, default: bool = False) -> bool:
 def read_texts(key: str) -> list[str]:
     """A stored list of texts; [] when missing."""
     value = _store().value(key, [])
-    items = [value] if isinstance(value, str) else list(value or [])  # INI gives one item back as a string
+    # INI gives one item back as a string; anything else but a list (a hand-edited file) counts as none
+    items = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
     return [item for item in items if isinstance(item, str) and item]
 
 

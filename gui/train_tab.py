@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QProcess, QProcessEnvironment, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QProcess, QProcessEnvironment, Qt, Signal
 from PySide6.QtGui import QKeySequence, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea,
@@ -396,8 +396,8 @@ class TrainTab(QWidget):
         process.start()
         self._update_buttons()
 
-    def _append_output(self, data: object) -> None:
-        text = bytes(data).decode("utf-8", errors="replace").rstrip("\n")  # QProcess output: a QByteArray
+    def _append_output(self, data: QByteArray) -> None:
+        text = data.data().decode("utf-8", errors="replace").rstrip("\n")  # QProcess output
         if text:
             self.log_view.appendPlainText(text)
 
