@@ -285,13 +285,22 @@ class ModelsDialog(QDialog):
                  "realesr-general-x4v3": self.tr("background: small and fast")}
         return texts.get(entry.info.name, entry.info.good_at)
 
+    def _row_bar(self, row: int) -> QProgressBar:
+        bar = self.catalogue.cellWidget(row, PROGRESS_COLUMN)
+        assert isinstance(bar, QProgressBar), "the catalogue is filled with a bar in every row before use"
+        return bar
+
+    def _row_button(self, row: int) -> QPushButton:
+        button = self.catalogue.cellWidget(row, BUTTON_COLUMN)
+        assert isinstance(button, QPushButton), "the catalogue is filled with a button in every row before use"
+        return button
+
     def _row_of_download(self, name: str) -> int:
         return next(row for row, entry in enumerate(self.catalogue_entries) if entry.info.name == name)
 
     def _show_row_state(self, row: int) -> None:
         entry = self.catalogue_entries[row]
-        bar: QProgressBar = self.catalogue.cellWidget(row, PROGRESS_COLUMN)
-        button: QPushButton = self.catalogue.cellWidget(row, BUTTON_COLUMN)
+        bar, button = self._row_bar(row), self._row_button(row)
         running = self.downloading == entry.info.name
         if not running:
             bar.setRange(0, 1)
@@ -335,8 +344,7 @@ class ModelsDialog(QDialog):
         self.downloading, self._rate = name, TransferRate()
         self.download_jobs.start("download", job, self._downloaded, failed=self._download_failed,
                                  cancelled=self._download_cancelled, progress=self._download_progress)
-        row = self._row_of_download(name)
-        bar: QProgressBar = self.catalogue.cellWidget(row, PROGRESS_COLUMN)
+        bar = self._row_bar(self._row_of_download(name))
         bar.setRange(0, 0)
         bar.setFormat("%p%")
         self.download_label.setText(fill(self.tr("Connecting to download %1…"), name))
@@ -353,7 +361,7 @@ class ModelsDialog(QDialog):
         if self.downloading is None:
             return
         done_kib, total_kib = progress.done, progress.total
-        bar: QProgressBar = self.catalogue.cellWidget(self._row_of_download(self.downloading), PROGRESS_COLUMN)
+        bar = self._row_bar(self._row_of_download(self.downloading))
         bar.setRange(0, max(total_kib, 0))
         bar.setValue(min(done_kib, total_kib) if total_kib else 0)
         self._rate.update(done_kib * 1024)

@@ -222,7 +222,7 @@ class JobQueue(QObject):
 
     def __init__(self, thread: WorkerThread, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.thread = thread
+        self.worker_thread = thread  # not `thread`: that would hide QObject.thread()
         self.kind = ""  # the running job's kind; "" when idle
         self._outcome = _Outcome()
         self._pending: list[tuple[str, Callable[[], None]]] = []
@@ -230,7 +230,7 @@ class JobQueue(QObject):
 
     @property
     def busy(self) -> bool:
-        return self.thread.busy
+        return self.worker_thread.busy
 
     def running(self, *kinds: str) -> bool:
         return self.busy and self.kind in kinds
@@ -254,7 +254,7 @@ class JobQueue(QObject):
         """Submit ``job`` now; its handlers run in the UI thread. False (and nothing runs) while busy."""
         if self.busy or self._closed:
             return False
-        worker = self.thread.submit(job)
+        worker = self.worker_thread.submit(job)
         self.kind, self._outcome = kind, _Outcome(done, failed, cancelled, progress)
         worker.progress.connect(self._progressed)
         worker.finished.connect(self._finished)
@@ -265,7 +265,7 @@ class JobQueue(QObject):
 
     def cancel(self) -> None:
         """Stop the running job (its ``cancelled`` handler follows once it has stopped)."""
-        self.thread.cancel()
+        self.worker_thread.cancel()
 
     def run_pending(self) -> None:
         """Start the oldest waiting action when the thread is free."""
@@ -277,7 +277,7 @@ class JobQueue(QObject):
         """Forget waiting actions, cancel the running job and stop the thread (see WorkerThread.shutdown)."""
         self._closed = True
         self._pending = []
-        return self.thread.shutdown(timeout_ms)
+        return self.worker_thread.shutdown(timeout_ms)
 
     def _progressed(self, progress: Progress) -> None:
         if self._outcome.progress is not None:
