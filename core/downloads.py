@@ -2,10 +2,11 @@
 
 Nothing in the engine downloads on its own: a download happens only when the user asks for it
 (``python main.py models --download NAME``, a GUI button, or ``create_detector(..., download=True)``).
-The bytes go to a hidden ``.NAME.part`` file beside the target and are renamed into place only once
-their size and SHA-256 are right, so an interrupted or corrupt download never leaves a file under the
-real name. A connection that drops mid-file is resumed with an HTTP Range request where the server
-answers 206 (and restarted where it does not); a digest mismatch or a cancel deletes the data.
+The bytes go to a hidden ``.NAME.part`` file beside the target, hashed as they arrive (the finished file
+is not read again), and are renamed into place only once their size and SHA-256 are right, so an
+interrupted or corrupt download never leaves a file under the real name. A connection that drops
+mid-file is resumed with an HTTP Range request where the server answers 206 (and restarted where it
+does not); a digest mismatch or a cancel deletes the data.
 
 ``CATALOGUE`` lists the established restoration models (GFPGAN, CodeFormer, Real-ESRGAN) the user can
 fetch with one command or click; ``KNOWN_WEIGHTS`` the auxiliary weights (detectors, face parsing).
@@ -227,12 +228,14 @@ def fetch_weights(name: str, progress: ProgressCallback | None = None, cancel: C
                       approx_size=info.approx_size, cancel=cancel)
 
 
-def file_sha256(path: Path) -> str:
+def _sha256_of_part(part: Path, size: int) -> hashlib._Hash:
+    """The running SHA-256 of the first ``size`` bytes of ``part``, which a resumed download continues."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
+    with part.open("rb") as handle:
+        while size > 0 and (chunk := handle.read(min(CHUNK_BYTES, size))):
             digest.update(chunk)
-    return digest.hexdigest()
+            size -= len(chunk)
+    return digest
 
 
 def partial_path(target: Path) -> Path:
@@ -265,9 +268,9 @@ def fetch_file(
     log.info("downloading %s to %s", url, target)
     with _claimed(target):
         try:
-            _download_with_resume(url, part, target, progress, expected_size or approx_size, cancel)
+            digest = _download_with_resume(url, part, target, progress, expected_size or approx_size, cancel)
             _check_size(target, part, expected_size)
-            _check_digest(target, sha256, file_sha256(part))
+            _check_digest(target, sha256, digest)
             os.replace(part, target)
         except _Interrupted as interrupted:  # the part stays for the next attempt
             raise DownloadError(target, _by_hand(url, target, interrupted.cause, part), discard=False) \
@@ -314,23 +317,23 @@ def _claimed(target: Path) -> Iterator[None]:
 
 
 def _download_with_resume(url: str, part: Path, target: Path, progress: ProgressCallback | None,
-                          size_hint: int | None, cancel: CancelToken | None) -> None:
-    """Fill ``part`` with the whole file, resuming after dropped connections; raises _Interrupted when the
-    last attempt also broke mid-file, DownloadError when the server cannot be reached or refuses."""
-    for attempt in range(1, ATTEMPTS + 1):
+                          size_hint: int | None, cancel: CancelToken | None) -> str:
+    """Fill ``part`` with the whole file, resuming after dropped connections, and return its SHA-256; raises
+    _Interrupted when the last attempt also broke mid-file, DownloadError when the server cannot be reached
+    or refuses."""
+    for attempt in range(1, ATTEMPTS):
         try:
-            _transfer(url, part, target, progress, size_hint, cancel)
-            return
+            return _transfer(url, part, target, progress, size_hint, cancel)
         except _Interrupted as interrupted:
-            if attempt == ATTEMPTS:
-                raise
             log.warning("%s: %s; resuming (attempt %d of %d)", target.name, interrupted.cause, attempt + 1, ATTEMPTS)
             _pause(RETRY_PAUSE_S * attempt, cancel)
+    return _transfer(url, part, target, progress, size_hint, cancel)  # interrupted again: the part stays
 
 
 def _transfer(url: str, part: Path, target: Path, progress: ProgressCallback | None, size_hint: int | None,
-              cancel: CancelToken | None) -> None:
-    """One request: append to ``part`` from its current size where the server honours Range, else restart."""
+              cancel: CancelToken | None) -> str:
+    """One request: append to ``part`` from its current size where the server honours Range, else restart.
+    Returns the SHA-256 of the whole part: of the bytes already there (read once), then of those streamed."""
     offset = part.stat().st_size if part.is_file() else 0
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     if offset:
@@ -356,7 +359,9 @@ def _transfer(url: str, part: Path, target: Path, progress: ProgressCallback | N
             offset = 0
         length = int(response.headers.get("Content-Length") or 0)
         total = offset + length if length else (size_hint or 0)
-        _copy(response, part, "ab" if resumed else "wb", offset, total, length, target, progress, cancel)
+        digest = _sha256_of_part(part, offset) if resumed else hashlib.sha256()
+        _copy(response, part, "ab" if resumed else "wb", offset, total, length, target, progress, cancel, digest)
+    return digest.hexdigest()
 
 
 def _resumes_at(response: object, offset: int) -> bool:
@@ -367,7 +372,8 @@ def _resumes_at(response: object, offset: int) -> bool:
 
 
 def _copy(response: object, part: Path, mode: str, offset: int, total: int, length: int, target: Path,
-          progress: ProgressCallback | None, cancel: CancelToken | None) -> None:
+          progress: ProgressCallback | None, cancel: CancelToken | None, digest: hashlib._Hash) -> None:
+    """Write the response's bytes to ``part`` (opened with ``mode``), feeding ``digest`` each chunk written."""
     received = 0
     message = f"downloading {target.name}"
     part.parent.mkdir(parents=True, exist_ok=True)  # only once the server answered: no network, no folder
@@ -385,6 +391,7 @@ def _copy(response: object, part: Path, mode: str, offset: int, total: int, leng
                 if not chunk:
                     break
                 out.write(chunk)
+                digest.update(chunk)
                 received += len(chunk)
                 if progress is not None:
                     progress(offset + received, total, message)

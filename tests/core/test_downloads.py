@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import hashlib
 import logging
@@ -250,3 +251,61 @@ def test_transfer_rate_and_time_left() -> None:
     assert rate.bytes_per_second == pytest.approx(2_000_000)
     assert rate.seconds_left(20_000_000) == pytest.approx(3.0)
     assert downloads.format_bytes(376_637_898) == "377 MB" and downloads.format_bytes(4_885_111) == "4.9 MB"
+
+
+# --- the digest is computed while the bytes stream in -------------------------------------------------
+
+def _record_reads(folder: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the files under ``folder`` opened for reading from now on (Path.open, read_bytes and open())."""
+    reads: list[str] = []
+    path_open, builtin_open = Path.open, builtins.open
+
+    def note(file: object, mode: str) -> None:
+        if isinstance(file, (str, Path)) and "r" in mode and Path(file).is_relative_to(folder):
+            reads.append(Path(file).name)
+
+    def recording_path_open(self: Path, mode: str = "r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        note(self, mode)
+        return path_open(self, mode, *args, **kwargs)
+
+    def recording_open(file, mode: str = "r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        note(file, mode)
+        return builtin_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", recording_path_open)
+    monkeypatch.setattr(builtins, "open", recording_open)
+    return reads
+
+
+def test_a_downloaded_file_is_not_read_back_to_be_hashed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "models" / "weights.pth"
+    reads = _record_reads(tmp_path, monkeypatch)
+    with serving(Loopback({"weights.pth": PAYLOAD})) as server:
+        fetch_file(server.url("weights.pth"), target, DIGEST, lambda *call: None, expected_size=len(PAYLOAD))
+        with pytest.raises(DownloadError, match="checksum mismatch"):
+            fetch_file(server.url("weights.pth"), target, "0" * 64, lambda *call: None)
+    assert target.read_bytes() == PAYLOAD
+    assert reads == ["weights.pth"]  # only the read just above: neither the part nor the landed file before
+
+
+def test_a_resume_hashes_the_bytes_already_there_once_then_the_streamed_ones(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "weights.pth"
+    part = partial_path(target)
+    part.write_bytes(PAYLOAD[:1_000_000])  # left by an earlier call
+    reads = _record_reads(tmp_path, monkeypatch)
+    read_at_each_chunk: list[list[str]] = []
+    with serving(Loopback({"weights.pth": PAYLOAD})) as server:
+        fetch_file(server.url("weights.pth"), target, DIGEST, lambda *call: read_at_each_chunk.append(list(reads)))
+        assert server.requests == [("/weights.pth", "bytes=1000000-")]
+    assert read_at_each_chunk[0] == [part.name]  # the part's first megabyte, before the first streamed chunk
+    assert reads == [part.name] and target.read_bytes() == PAYLOAD  # and nothing after
+
+
+def test_a_resumed_part_with_wrong_bytes_fails_its_digest_and_is_deleted(tmp_path: Path) -> None:
+    target = tmp_path / "weights.pth"
+    partial_path(target).write_bytes(b"x" * 1_000_000)  # not the server's first megabyte
+    with serving(Loopback({"weights.pth": PAYLOAD})) as server, \
+            pytest.raises(DownloadError, match="checksum mismatch"):
+        fetch_file(server.url("weights.pth"), target, DIGEST, lambda *call: None)
+    assert server.requests == [("/weights.pth", "bytes=1000000-")] and _left_in(tmp_path) == []
