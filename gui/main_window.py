@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
         busy = [name for name, tab in self._named_tabs() if tab.is_busy()]
         self.busy_label.setText(", ".join(busy))
 
-    def _named_tabs(self) -> list[tuple[str, QWidget]]:
+    def _named_tabs(self) -> list[tuple[str, RestoreTab | BatchTab | TrainTab]]:
         return [(self.tr("Restore"), self.restore_tab), (self.tr("Batch"), self.batch_tab),
                 (self.tr("Train"), self.train_tab)]
 
