@@ -281,7 +281,7 @@ class BatchTab(QWidget):
                 return
             if status == "queued":
                 self._set_status(row, "running")
-                self.table.scrollToItem(self.table.item(row, 0))
+                self.table.scrollToItem(self._cell(row, 0))
                 return
 
     def _on_file_done(self, outcome: FileOutcome) -> None:
@@ -293,7 +293,7 @@ class BatchTab(QWidget):
         self._outcomes[row] = outcome
         self._set_status(row, outcome.status, self._details(outcome))
         if outcome.status == "done":
-            self.table.item(row, 2).setText(f"{outcome.faces_restored}/{outcome.faces_found}")
+            self._cell(row, 2).setText(f"{outcome.faces_restored}/{outcome.faces_found}")
         self._mark_next_running()
 
     def _on_progress(self, progress: Progress) -> None:
@@ -408,16 +408,21 @@ class BatchTab(QWidget):
 
     # --- table statuses -------------------------------------------------------------------------------
 
+    def _cell(self, row: int, column: int) -> QTableWidgetItem:
+        item = self.table.item(row, column)
+        assert item is not None, "every cell of a row gets its item when the table is filled"
+        return item
+
     def _status(self, row: int) -> str:
-        return str(self.table.item(row, 1).data(Qt.ItemDataRole.UserRole))
+        return str(self._cell(row, 1).data(Qt.ItemDataRole.UserRole))
 
     def _set_status(self, row: int, status: str, details: str = "") -> None:
-        item = self.table.item(row, 1)
+        item = self._cell(row, 1)
         item.setData(Qt.ItemDataRole.UserRole, status)
         item.setText(self._status_text(status))
         if details or status != "running":
-            self.table.item(row, 3).setText(details)
-            self.table.item(row, 3).setToolTip(details)
+            self._cell(row, 3).setText(details)
+            self._cell(row, 3).setToolTip(details)
 
     def _details(self, outcome: FileOutcome) -> str:
         """The Details column: where the result went, or why there is none (the engine's own words)."""
@@ -548,12 +553,12 @@ class BatchTab(QWidget):
         self.table.setHorizontalHeaderLabels([self.tr("File"), self.tr("Status"), self.tr("Faces"),
                                               self.tr("Details")])
         for row in range(self.table.rowCount()):
-            self.table.item(row, 1).setText(self._status_text(self._status(row)))
+            self._cell(row, 1).setText(self._status_text(self._status(row)))
         for row, outcome in self._outcomes.items():
             if row < self.table.rowCount() and self._status(row) == outcome.status:
                 details = self._details(outcome)
-                self.table.item(row, 3).setText(details)
-                self.table.item(row, 3).setToolTip(details)
+                self._cell(row, 3).setText(details)
+                self._cell(row, 3).setToolTip(details)
         self._show_eta(self._eta_s)
         self._retranslate_buttons()
         self._retranslate_tooltips()

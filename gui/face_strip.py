@@ -86,6 +86,7 @@ class FaceEntry(QFrame):
         else:
             self.checkbox.setToolTip(self.tr("This face is larger than the model's input, so it was upscaled "
                                              "with the background instead of being restored"))
+        if self.reason_label is not None and self.restore_button is not None:  # built for such a face only
             self.reason_label.setText(fill(self.tr("Upscaled only: larger than the %1-px model"), self.model_input))
             self.reason_label.setToolTip(self.tr(
                 "Restoring it would first shrink it to the model's face size, which can lose detail. Restore it "

@@ -48,7 +48,8 @@ def fit_title(dialog: QDialog) -> None:
     if isinstance(dialog, QMessageBox) and isinstance(layout, QGridLayout):
         # a message box sizes itself from its layout and ignores a minimum width: widen the layout. No reference
         # to the spacer is kept: setting a message box's texts can rebuild its layout, deleting the spacer
-        spacers = (layout.itemAt(index).spacerItem() for index in range(layout.count()))
+        items = (layout.itemAt(index) for index in range(layout.count()))
+        spacers = (item.spacerItem() for item in items if item is not None)
         if not any(spacer is not None and spacer.sizeHint().width() >= width for spacer in spacers):
             layout.addItem(QSpacerItem(width, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed),
                            layout.rowCount(), 0, 1, layout.columnCount())

@@ -397,7 +397,7 @@ class TrainTab(QWidget):
         self._update_buttons()
 
     def _append_output(self, data: QByteArray) -> None:
-        text = data.data().decode("utf-8", errors="replace").rstrip("\n")  # QProcess output
+        text = bytes(data.data()).decode("utf-8", errors="replace").rstrip("\n")  # QProcess output
         if text:
             self.log_view.appendPlainText(text)
 

@@ -55,14 +55,18 @@ def read_model_facts(path: Path) -> ModelFacts:
     metadata = read_metadata(path)
     if metadata is None:
         raise ModelError(path, "this .safetensors file has no FaceSR metadata")
-    training = metadata.training if isinstance(metadata.training, dict) else {}
-    best = training.get("best") if isinstance(training.get("best"), dict) else {}
-    bicubic = training.get("bicubic") if isinstance(training.get("bicubic"), dict) else {}
+    training = _table(metadata.training)
+    best, bicubic = _table(training.get("best")), _table(training.get("bicubic"))
     step = best.get("step")
     return ModelFacts(input_size=int(metadata.input_size), scale=int(metadata.scale),
                       step=step if isinstance(step, int) else None,
                       psnr_y=_number(best.get("psnr_y")), ssim_y=_number(best.get("ssim_y")),
                       bicubic_psnr_y=_number(bicubic.get("psnr_y")), bicubic_ssim_y=_number(bicubic.get("ssim_y")))
+
+
+def _table(value: object) -> dict[str, Any]:
+    """``value`` when the metadata holds a table there, else an empty one (a hand-made file may hold anything)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _number(value: Any) -> float | None:
