@@ -31,14 +31,15 @@ class ImageCanvas(CompareCanvas):
         return False  # every drag pans
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if not self.has_images():
+        photo = self._before
+        if photo is None or not self.has_images():  # the photo, named so that mypy narrows it
             super().paintEvent(event)
             return
         painter = QPainter(self)
         painter.fillRect(self.rect(), BACKDROP)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale < 2.0)  # pixels from 200%
         pane = QRectF(self.rect())
-        self._draw(painter, self._before, pane, pane)
+        self._draw(painter, photo, pane, pane)
 
 
 class ImageViewer(QDialog):

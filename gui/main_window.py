@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
     # --- construction ----------------------------------------------------------------------------
 
     def _make_actions(self) -> None:
-        def action(shortcut: QKeySequence | str | None, slot) -> QAction:  # noqa: ANN001
+        def action(shortcut: QKeySequence | QKeySequence.StandardKey | str | None, slot) -> QAction:  # noqa: ANN001
             made = QAction(self)
             if shortcut is not None:
                 made.setShortcut(QKeySequence(shortcut))

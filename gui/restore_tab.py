@@ -62,6 +62,13 @@ class Source:
     path: Path | None = None
     image: LoadedImage | None = None
 
+    def load(self, max_pixels: int) -> LoadedImage:
+        """The pasted image, or the file decoded (call it in the worker: a large file takes a while)."""
+        if self.image is not None:
+            return self.image
+        assert self.path is not None, "a Source is made from a file or from a pasted image"
+        return read_image(self.path, max_pixels)
+
 
 def picture(rgb: np.ndarray) -> Pyramid:
     """What the before/after view paints; made in worker threads (large images take a while)."""
@@ -161,7 +168,7 @@ class RestoreTab(QWidget):
         self._recompose_timer.setInterval(RECOMPOSE_DELAY_MS)
 
     def _make_actions(self) -> None:
-        def action(shortcut: QKeySequence | str | None, slot: Callable[[], None]) -> QAction:
+        def action(shortcut: QKeySequence | QKeySequence.StandardKey | str | None, slot: Callable[[], None]) -> QAction:
             made = QAction(self)
             if shortcut is not None:
                 made.setShortcut(QKeySequence(shortcut))
@@ -291,7 +298,7 @@ class RestoreTab(QWidget):
         source, max_pixels = sources[index], self.options.settings().max_pixels
 
         def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[LoadedImage, Pyramid]:
-            image = source.image or read_image(source.path, max_pixels)
+            image = source.load(max_pixels)
             cancel.raise_if_cancelled()
             return image, picture(image.rgb)
 
@@ -340,7 +347,7 @@ class RestoreTab(QWidget):
         self.jobs.drop("restore")  # this is it
 
         def job(cancel: CancelToken, progress: ProgressCallback) -> tuple[Restoration, Pyramid, Pyramid]:
-            image = decoded or source.image or read_image(source.path, settings.max_pixels)
+            image = decoded or source.load(settings.max_pixels)
             restoration = session.restore(cache, settings, image, source.name, cancel, progress)
             # converting a large result takes a while: here, not in the UI thread
             result = restoration.result

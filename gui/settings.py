@@ -51,9 +51,12 @@ def read_text(key: str, default: str = "") -> str:
 
 def read_number(key: str, default: float, low: float, high: float) -> float:
     """A number within [low, high]; the default for a missing, unreadable or out-of-range value."""
+    stored = _store().value(key, default)
+    if not isinstance(stored, (str, int, float)):  # a hand-edited file may hold a list there
+        return default
     try:
-        value = float(_store().value(key, default))
-    except (TypeError, ValueError):
+        value = float(stored)
+    except ValueError:
         return default
     return value if low <= value <= high else default
 
@@ -209,9 +212,10 @@ def restore_settings(prefix: str = RESTORE_PREFIX) -> RestoreSettings:
 
 
 def save_restore_settings(settings: RestoreSettings, prefix: str = RESTORE_PREFIX) -> None:
-    values = {"scale": settings.scale, "model": settings.model or "", "detector": settings.detect.detector,
-              "blend": settings.blend, "fidelity": settings.fidelity, "bg_model": settings.bg_model or "",
-              "device": settings.device, "force": settings.force_small_model}
+    values: dict[str, str | int | float | bool] = {
+        "scale": settings.scale, "model": settings.model or "", "detector": settings.detect.detector,
+        "blend": settings.blend, "fidelity": settings.fidelity, "bg_model": settings.bg_model or "",
+        "device": settings.device, "force": settings.force_small_model}
     write_values(prefix, values)
 
 
