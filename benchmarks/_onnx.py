@@ -2,7 +2,8 @@
 
 Shared by cpu_inference.py and large_models.py. onnxruntime, and onnx (which torch's exporter needs to write
 the file), are experiment packages, not application dependencies; install them outside the venv and put
-them on PYTHONPATH:
+them on PYTHONPATH (onnxscript too for the torch.export-based exporter, leaving out the packages the venv
+already has, such as numpy, so that they do not shadow the venv's):
 
     .venv/bin/python -m pip install --target /tmp/ort onnxruntime onnx
     PYTHONPATH=/tmp/ort .venv/bin/python benchmarks/large_models.py --model gfpgan
@@ -44,6 +45,28 @@ def export(module: torch.nn.Module, example: torch.Tensor, dynamic_batch: bool =
         torch.onnx.export(module, (example,), buffer,  # type: ignore[arg-type]  # a file object works too
                           input_names=["image"], output_names=["restored"], dynamic_axes=batch_axis, dynamo=False)
     return buffer.getvalue()
+
+
+def dynamo_available() -> bool:
+    """Whether torch's torch.export-based exporter can run (it writes through onnxscript)."""
+    return importlib.util.find_spec("onnxscript") is not None
+
+
+def export_dynamo(module: torch.nn.Module, example: torch.Tensor) -> bytes:
+    """``module`` exported by the torch.export-based exporter at the example's shapes, as an ONNX file's bytes.
+
+    It captures shapes as Python numbers where the TorchScript tracer sees tensors (CodeFormer picks
+    a layer by ``str(x.shape[-1])``, which the tracer turns into 'tensor(32)'). Its optimiser is skipped:
+    ONNX Runtime optimises the graph itself when it loads it.
+    """
+    with (contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()),
+          warnings.catch_warnings()):
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(module, (example,), input_names=["image"], output_names=["restored"],
+                                    dynamo=True, optimize=False)
+    if program is None:
+        raise RuntimeError("torch.onnx.export returned no program")
+    return program.model_proto.SerializeToString()
 
 
 def runner(model: bytes, threads: int) -> Runner:

@@ -15,9 +15,10 @@ slows them alike; the median and the spread (min..max) of the rounds are reporte
   1 thread           torch.set_num_threads(1) instead of all cores
   float32 batch 2    two faces per forward pass (faces/s, to choose the batch size)
   onnxruntime        the network (with its [0, 1] <-> [-1, 1] wrapping and fidelity) exported by torch.onnx
-                     at batch 1, run by ONNX Runtime's CPU provider; only when onnxruntime imports. An
-                     architecture the exporter refuses is a row "does not export: <reason>", one that
-                     ONNX Runtime refuses "exports, but ONNX Runtime cannot run it: <reason>".
+                     at batch 1, run by ONNX Runtime's CPU provider; only when onnxruntime imports. The
+                     TorchScript-based exporter first, then (with onnxscript) the torch.export-based one;
+                     a line under the table says which made it, and why each other failed: "does not
+                     export: <reason>" or "exports, but ONNX Runtime cannot run it: <reason>".
 A variant is worth keeping at >= 1.3x the baseline with outputs within 1/255 (bf16: the largest
 difference is reported, and ``--faces`` writes float32 | variant crops of real faces to look at).
 """
@@ -96,22 +97,36 @@ class _Restore(torch.nn.Module):
         return self.restore(batch, FIDELITY).float().clamp(0, 1)
 
 
-def onnx_variant(loaded: LoadedModel, face: torch.Tensor, threads: int) -> Runner | str:
-    """An ONNX Runtime runner of the model, or why there is none ("does not export: ...")."""
+def onnx_variant(loaded: LoadedModel, face: torch.Tensor, threads: int) -> tuple[Runner | None, str]:
+    """An ONNX Runtime runner of the model and which exporter made it, or None and why there is none.
+
+    The TorchScript-based exporter first; where it or ONNX Runtime fails, the torch.export-based one
+    when onnxscript is importable.
+    """
     def why(error: Exception) -> str:
         return f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0][:140]}"
 
-    try:
-        with torch.no_grad():
-            model = _onnx.export(_Restore(loaded).eval(), face, dynamic_batch=False)  # batch 1 on the CPU
-    except Exception as error:  # noqa: BLE001 - an architecture that does not export is a finding, not a crash
-        return f"does not export: {why(error)}"
-    try:
-        run = _onnx.runner(model, threads)
-        run(face)  # ONNX Runtime checks some shapes and types only when it runs
-    except Exception as error:  # noqa: BLE001 - likewise
-        return f"exports, but ONNX Runtime cannot run it: {why(error)}"
-    return run
+    restore = _Restore(loaded).eval()
+    exporters: list[tuple[str, Callable[[], bytes]]] = [
+        ("TorchScript exporter", lambda: _onnx.export(restore, face, dynamic_batch=False))]  # batch 1 on the CPU
+    if _onnx.dynamo_available():
+        exporters.append(("torch.export exporter", lambda: _onnx.export_dynamo(restore, face)))
+    reasons = []
+    for exporter, export in exporters:
+        try:
+            with torch.no_grad():
+                model = export()
+        except Exception as error:  # noqa: BLE001 - an architecture that does not export is a finding, not a crash
+            reasons.append(f"{exporter}: does not export: {why(error)}")
+            continue
+        try:
+            run = _onnx.runner(model, threads)
+            run(face)  # ONNX Runtime checks some shapes and types only when it runs
+        except Exception as error:  # noqa: BLE001 - likewise
+            reasons.append(f"{exporter}: exports, but ONNX Runtime cannot run it: {why(error)}")
+            continue
+        return run, "; ".join([f"exported by the {exporter}", *reasons])
+    return None, "; ".join(reasons)
 
 
 def measure(runners: dict[str, Runner], face: torch.Tensor, rounds: int) -> dict[str, dict[str, Any]]:
@@ -184,12 +199,10 @@ def main() -> None:
     loaded.module.eval()
     face = real_face(loaded.info.input_size or 512)
     runners = variants(loaded, threads)
-    missing: dict[str, str] = {}
+    notes: dict[str, str] = {}
     if _onnx.available():
-        onnx = onnx_variant(loaded, face, threads)
-        if isinstance(onnx, str):
-            missing["onnxruntime"] = onnx
-        else:
+        onnx, notes["onnxruntime"] = onnx_variant(loaded, face, threads)
+        if onnx is not None:
             runners["onnxruntime"] = onnx
     results = measure(runners, face, args.rounds)
     print(f"{args.model} ({loaded.info.arch}, {loaded.info.parameters / 1e6:.1f} M parameters, {threads} threads), "
@@ -198,12 +211,12 @@ def main() -> None:
         low, high = row["spread_faces_per_s"]
         print(f"  {name:<16} {row['faces_per_s']:6.3f} faces/s ({low:.3f}..{high:.3f})  {row['speedup']:5.2f}x  "
               f"max diff {row['max_difference_255']:7.2f}/255  {'KEEP' if row['keep'] else 'discard'}")
-    for name, reason in missing.items():
-        print(f"  {name:<16} {reason}")
+    for name, note in notes.items():
+        print(f"  {name:<16} {note}")
     if args.faces:
         write_faces(runners, face, args.faces, args.model)
     print(json.dumps({"model": args.model, "threads": threads, "torch": torch.__version__, "results": results,
-                      "unavailable": missing}))
+                      "notes": notes}))
 
 
 if __name__ == "__main__":
