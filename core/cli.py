@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.config import DETECTORS, DEVICES, OUTPUT_EXTENSIONS, SCALES, DEFAULT_MAX_OUTPUT_PIXELS, \
+from core.config import CPU_BACKENDS, DETECTORS, DEVICES, OUTPUT_EXTENSIONS, SCALES, DEFAULT_MAX_OUTPUT_PIXELS, \
     DEFAULT_MAX_PIXELS, DetectSettings, OutputSettings, RestoreSettings
 from core.errors import FaceSRError
 from core.progress import CancelToken
@@ -70,6 +70,10 @@ def _add_restore(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--save-faces", action="store_true", help="also write each restored face crop")
     p.add_argument("--save-compare", action="store_true", help="also write a before|after comparison")
     p.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICES)} or cuda:N")
+    p.add_argument("--cpu-backend", default="auto", choices=CPU_BACKENDS,
+                   help="how face models run on the CPU: auto = ONNX Runtime for GFPGAN, CodeFormer and "
+                   "RestoreFormer when it is installed and matches PyTorch (exported once, on first use), "
+                   "torch = always PyTorch, onnx = try ONNX Runtime for any face model")
     p.add_argument("--recursive", action="store_true", help="include sub-folders")
     p.add_argument("--overwrite", action="store_true", help="redo files whose result an earlier run wrote "
                    "(a file this tool did not write, or an input, is never replaced)")
@@ -123,7 +127,8 @@ def settings_from_args(args: argparse.Namespace) -> tuple[RestoreSettings, Outpu
         restore = RestoreSettings(
             scale=args.scale, model=args.model, detect=detect, aligned=args.aligned, blend=args.blend,
             fidelity=args.fidelity, force_small_model=args.force, bg_model=args.bg_model, tile=args.tile,
-            device=args.device, max_pixels=args.max_pixels, max_output_pixels=args.max_output_pixels,
+            device=args.device, cpu_backend=args.cpu_backend, max_pixels=args.max_pixels,
+            max_output_pixels=args.max_output_pixels,
         )
         output = OutputSettings(ext=args.ext, suffix=args.suffix, save_faces=args.save_faces,
                                 save_compare=args.save_compare, overwrite=args.overwrite, recursive=args.recursive)

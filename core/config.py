@@ -8,6 +8,9 @@ SCALES = (1, 2, 4, 8)
 DETECTORS = ("yunet", "retinaface", "retinaface-mobile")
 OUTPUT_EXTENSIONS = ("auto", "png", "jpg", "webp")
 DEVICES = ("auto", "cpu", "cuda")
+# how a face model runs on the CPU: auto = ONNX Runtime for the models where it was measured faster and its
+# output matches PyTorch (core/restorer.py, core/onnx_backend.py); onnx = try it for any face model
+CPU_BACKENDS = ("auto", "torch", "onnx")
 DEFAULT_MAX_PIXELS = 100_000_000  # 100 Mpx: above this a file is refused as a likely decompression bomb
 # 400 Mpx (a 100-Mpx photo at x2, 20000x20000): about 3 GB of working memory. A larger result is refused
 # before any work unless the user raises the limit; the free memory is checked as well (core.memory).
@@ -44,6 +47,7 @@ class RestoreSettings:
     bg_model: str | None = None  # path of a super-resolution model for the background; None = Lanczos
     tile: int = 400  # background model tile size in input pixels (0 = no tiling)
     device: str = "auto"
+    cpu_backend: str = "auto"  # one of CPU_BACKENDS
     max_pixels: int = DEFAULT_MAX_PIXELS
     max_output_pixels: int = DEFAULT_MAX_OUTPUT_PIXELS
 
@@ -58,6 +62,8 @@ class RestoreSettings:
             raise ValueError(f"tile must be 0 (no tiling) or at least 32 px, got {self.tile}")
         if self.device not in DEVICES and not self.device.startswith("cuda:"):
             raise ValueError(f"device must be one of {DEVICES} or cuda:N, got {self.device!r}")
+        if self.cpu_backend not in CPU_BACKENDS:
+            raise ValueError(f"CPU backend must be one of {CPU_BACKENDS}, got {self.cpu_backend!r}")
         if self.max_pixels <= 0:
             raise ValueError(f"pixel limit must be positive, got {self.max_pixels}")
         if self.max_output_pixels <= 0:

@@ -35,3 +35,10 @@ def user_runs_dir() -> Path:
     """Default parent folder of training runs (FACESR_RUNS_DIR overrides it)."""
     override = os.environ.get("FACESR_RUNS_DIR")
     return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "runs"
+
+
+def user_cache_dir() -> Path:
+    """Per-user folder for files the app can make again, such as models exported for ONNX Runtime
+    (FACESR_CACHE_DIR overrides it)."""
+    override = os.environ.get("FACESR_CACHE_DIR")
+    return Path(override) if override else Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))

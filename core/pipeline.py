@@ -96,7 +96,8 @@ class FacePipeline:
                  detector: Detector | None = None, background_model: Restorer | None = None,
                  parser: FaceParser | None = None) -> None:
         self.settings = settings
-        self.restorer = restorer or Restorer(load_model(settings.model), settings.device, settings.fidelity)
+        self.restorer = restorer or Restorer(load_model(settings.model), settings.device, settings.fidelity,
+                                             settings.cpu_backend)
         if self.restorer.info.kind != "face" and not settings.aligned:
             raise ModelError(self.restorer.info.path, "this is a general super-resolution model, not a face "
                              "model: use it as the background model (--bg-model)")

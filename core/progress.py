@@ -17,6 +17,7 @@ class Stage(StrEnum):
     """
 
     LOAD_MODEL = "loading the model"
+    PREPARE_MODEL = "preparing the model for this CPU (once)"  # exporting it for ONNX Runtime (core.onnx_backend)
     DETECT = "detecting faces"
     RESTORE = "restoring faces"  # done and total count faces
     BACKGROUND = "upscaling the background"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -13,8 +14,11 @@ from core.errors import FaceSRError
 from core.imaging import resize_to
 from core.memory import available_bytes, face_batch_limit, is_out_of_memory
 from core.models.loading import LoadedModel, ModelInfo
-from core.progress import CancelToken
+from core.progress import CancelToken, ProgressCallback, no_progress
 from core.tensor import images_to_tensor, tensor_to_images
+
+if TYPE_CHECKING:
+    from core.onnx_backend import OnnxRunner
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +35,10 @@ GPU_MAX_BATCH = 16
 # CodeFormer 1.15x, not kept; the default RCAN was not faster, benchmarks/cpu_inference.py).
 NCHW_ONLY = frozenset({"GFPGAN"})
 CPU_CHANNELS_LAST = frozenset({"RestoreFormer"})
+# ONNX Runtime on the CPU (cpu_backend "auto"): 2.1-2.25x the speed of PyTorch float32 for these, outputs
+# within 0.02/255 (benchmarks/large_models.py); each model is still checked against PyTorch when it is
+# exported (core.onnx_backend). Other models run in PyTorch unless cpu_backend is "onnx".
+CPU_ONNX_ARCHS = frozenset({"GFPGAN", "CodeFormer", "RestoreFormer"})
 
 
 def choose_device(requested: str = "auto") -> torch.device:
@@ -60,6 +68,14 @@ def uses_channels_last(info: ModelInfo, device: torch.device) -> bool:
     return info.arch in CPU_CHANNELS_LAST
 
 
+def uses_onnx_runtime(info: ModelInfo, device: torch.device, cpu_backend: str) -> bool:
+    """Whether ``info``'s network is to run through ONNX Runtime (if it exports and matches PyTorch): on the
+    CPU, for face models of a fixed input size; "auto" for CPU_ONNX_ARCHS, "onnx" for all of them."""
+    if device.type != "cpu" or cpu_backend == "torch" or info.kind != "face" or info.input_size is None:
+        return False
+    return cpu_backend == "onnx" or info.arch in CPU_ONNX_ARCHS
+
+
 def to_channels_last(module: torch.nn.Module) -> torch.nn.Module:
     """``module`` with its 4-d weights in NHWC; others (GFPGAN's 5-d modulated weights) as they are, where
     ``module.to(memory_format=...)`` would raise."""
@@ -81,17 +97,26 @@ def batch_for_memory(info: ModelInfo, largest: int, free: int | None = None) -> 
 class Restorer:
     """A model placed on a device, ready to restore batches of faces or upscale whole images."""
 
-    def __init__(self, model: LoadedModel, device: str = "auto", fidelity: float = 0.5) -> None:
+    def __init__(self, model: LoadedModel, device: str = "auto", fidelity: float = 0.5, cpu_backend: str = "auto",
+                 progress: ProgressCallback = no_progress) -> None:
+        """``cpu_backend``: see uses_onnx_runtime; ``progress`` hears Stage.PREPARE_MODEL when the model is
+        exported for ONNX Runtime (its first use on this machine: a minute or two for GFPGAN)."""
         self.model = model
         self.device = choose_device(device)
         self.dtype = choose_dtype(model.info, self.device)
         self.fidelity = fidelity
         self.max_batch = GPU_MAX_BATCH if self.device.type == "cuda" else batch_for_memory(model.info, CPU_MAX_BATCH)
         module = model.module.to(self.device, self.dtype).eval()
-        self.channels_last = uses_channels_last(model.info, self.device)
+        self.onnx: OnnxRunner | None = None  # set: the network runs through ONNX Runtime instead of `module`
+        if uses_onnx_runtime(model.info, self.device, cpu_backend):
+            from core.onnx_backend import prepare  # imports onnxruntime only now
+
+            self.onnx = prepare(model, progress)
+        self.channels_last = self.onnx is None and uses_channels_last(model.info, self.device)
         if self.channels_last:
             to_channels_last(module)
-        log.info("model %s on %s (%s)", model.info.name, self.device, str(self.dtype).removeprefix("torch."))
+        log.info("model %s on %s (%s%s)", model.info.name, self.device, str(self.dtype).removeprefix("torch."),
+                 ", ONNX Runtime" if self.onnx is not None else "")
 
     @property
     def info(self) -> ModelInfo:
@@ -99,6 +124,8 @@ class Restorer:
 
     def run(self, batch: torch.Tensor) -> torch.Tensor:
         """One forward pass: NCHW float [0, 1] on any device in, NCHW float [0, 1] on the CPU out."""
+        if self.onnx is not None and self.dtype == torch.float32:  # bench may ask for another dtype: PyTorch
+            return self.onnx(batch, self.fidelity).clamp_(0, 1)
         with torch.inference_mode():
             batch = batch.to(self.device, self.dtype)
             if self.channels_last:

@@ -61,7 +61,8 @@ class PipelineCache:
         del old  # an unused model is freed before the next one loads
         if restorer is None:
             progress(0, 0, Stage.LOAD_MODEL)
-            restorer = Restorer(load_model(settings.model), settings.device, settings.fidelity)
+            restorer = Restorer(load_model(settings.model), settings.device, settings.fidelity, settings.cpu_backend,
+                                progress)
             if self.cpu_chunk and restorer.device.type == "cpu":
                 restorer.max_batch = max(1, min(restorer.max_batch, self.cpu_chunk))
         if parser is not None and parser.device != restorer.device:
@@ -84,7 +85,7 @@ class PipelineCache:
 
 
 def _model_key(settings: RestoreSettings) -> tuple[object, ...]:
-    return settings.model, settings.device
+    return settings.model, settings.device, settings.cpu_backend
 
 
 def _background_key(settings: RestoreSettings) -> tuple[object, ...]:

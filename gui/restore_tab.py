@@ -624,7 +624,9 @@ class RestoreTab(QWidget):
     def stage_text(self, progress: Progress) -> str:
         """What the progress line says during a stage of the engine ("" for a stage it names no better than
         the job's own line, such as a download, whose dialog tells more)."""
-        texts = {Stage.LOAD_MODEL: self.tr("Loading the model…"), Stage.DETECT: self.tr("Finding faces…"),
+        texts = {Stage.LOAD_MODEL: self.tr("Loading the model…"),
+                 Stage.PREPARE_MODEL: self.tr("Preparing the model for this computer (only the first time)…"),
+                 Stage.DETECT: self.tr("Finding faces…"),
                  Stage.RESTORE: fill(self.tr("Restoring faces: %1 of %2 done…"), progress.done, progress.total),
                  Stage.BACKGROUND: self.tr("Upscaling the background…"),
                  Stage.PASTE: self.tr("Pasting the faces in…")}

@@ -17,9 +17,10 @@ needs_shared_data = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"{SHARE
 
 @pytest.fixture(autouse=True)
 def isolated_user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see (or write to) the developer's own model folder or training runs."""
+    """Tests never see (or write to) the developer's own model folder, training runs or cache."""
     monkeypatch.setenv("FACESR_MODELS_DIR", str(tmp_path / "user-models"))
     monkeypatch.setenv("FACESR_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("FACESR_CACHE_DIR", str(tmp_path / "cache"))  # models exported for ONNX Runtime
 
 
 def make_model_file(path: Path, arch: str = "rcan", input_size: int = 256, scale: int = 1,

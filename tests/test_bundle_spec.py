@@ -86,7 +86,10 @@ def test_spec_ships_translations_and_sources_torchscript_needs(monkeypatch: pyte
     assert translations, "the GUI's translations are in resources/translations/<locale>/"
     for translation in translations:
         assert (str(translation), translation.parent.relative_to(ROOT).as_posix()) in analysis["datas"]
-    assert analysis["module_collection_mode"] == {"spandrel": "pyz+py", "spandrel_extra_arches": "pyz+py"}
+    assert analysis["module_collection_mode"] == {"spandrel": "pyz+py", "spandrel_extra_arches": "pyz+py",
+                                                  "onnxscript": "pyz+py"}
+    # imported lazily (core/onnx_backend.py), so named for the analysis
+    assert {"onnxruntime", "onnx", "onnxscript"} <= set(analysis["hiddenimports"])
     assert {"tkinter", "matplotlib", "IPython", "pytest", "numba", "triton"} <= set(analysis["excludes"])
     assert not [dest for dest, _, _ in analysis["result_datas"] if dest.startswith("torch/include/")]
 

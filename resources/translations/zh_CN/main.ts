@@ -835,6 +835,10 @@ The file is checked against its published SHA-256 before it is used. Download it
             <translation>正在加载模型…</translation>
         </message>
         <message>
+            <source>Preparing the model for this computer (only the first time)…</source>
+            <translation>正在为本机准备模型（仅首次）…</translation>
+        </message>
+        <message>
             <source>Restoring faces…</source>
             <translation>正在修复人脸…</translation>
         </message>
