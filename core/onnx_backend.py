@@ -92,6 +92,11 @@ def prepare(model: LoadedModel, progress: ProgressCallback = no_progress,
     if not available():
         log.info("onnxruntime is not installed: %s runs in PyTorch", info.name)
         return None
+    try:
+        import onnxruntime  # noqa: F401 - a broken install fails here, before a long export
+    except ImportError as error:
+        log.warning("onnxruntime cannot be imported (%s): %s runs in PyTorch", brief(error), info.name)
+        return None
     folder = folder or cache_folder()
     stem = cache_stem(info)
     onnx_path, rejected_path = folder / f"{stem}.onnx", folder / f"{stem}.rejected.txt"
@@ -116,7 +121,6 @@ def _export_and_verify(model: LoadedModel, onnx_path: Path, rejected_path: Path)
     TorchScript export loads, but ONNX Runtime has no kernel for one of its nodes)."""
     info = model.info
     reasons: list[str] = []
-    missing = False  # an exporter package is not installed here: not the model's fault, so no verdict
     for exporter in EXPORTERS:
         try:
             data = export(model, exporter)
@@ -126,7 +130,6 @@ def _export_and_verify(model: LoadedModel, onnx_path: Path, rejected_path: Path)
             log.warning("not enough memory to export %s for ONNX Runtime: it runs in PyTorch this time", info.name)
             return None
         except Exception as error:  # noqa: BLE001 - an exporter that fails leaves the next one, then PyTorch
-            missing = missing or isinstance(error, ImportError)
             reasons.append(f"the {exporter}: {type(error).__name__}: {brief(error)}")
             continue
         if difference > TOLERANCE:
@@ -137,10 +140,7 @@ def _export_and_verify(model: LoadedModel, onnx_path: Path, rejected_path: Path)
         log.info("%s: exported by the %s, within %.3g/255 of PyTorch; cached as %s",
                  info.name, exporter, difference * 255, onnx_path)
         return runner
-    if missing:
-        log.warning("%s runs in PyTorch: %s", info.name, "; ".join(reasons))
-    else:
-        _reject(rejected_path, "; ".join(reasons))
+    _reject(rejected_path, "; ".join(reasons))
     return None
 
 
@@ -166,6 +166,8 @@ def cache_stem(info: ModelInfo) -> str:
     key = {"path": str(info.path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
            "arch": info.arch, "input_size": info.input_size, "fidelity_input": info.supports_fidelity,
            "torch": torch.__version__, "onnxruntime": _version("onnxruntime"), "export": EXPORT_VERSION,
+           # a verdict may come from an exporter package that is missing or old: installing it changes the key
+           "onnx": _version("onnx"), "onnxscript": _version("onnxscript"),
            "bundle": bool(getattr(sys, "frozen", False))}  # a bundle may lack what a source install has
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode("utf-8")).hexdigest()[:16]
     readable = re.sub(r"[^A-Za-z0-9._-]+", "_", info.path.stem)[:60]

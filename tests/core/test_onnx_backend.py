@@ -97,6 +97,19 @@ def test_replaced_weights_get_another_cache_entry(tiny_model: Path) -> None:
     assert onnx_backend.cache_stem(load_model(tiny_model).info) != before
 
 
+def test_installing_an_exporter_package_gets_another_cache_entry(tiny_model: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rejection noted while onnxscript was missing must not outlive its installation."""
+    info = load_model(tiny_model).info
+    real_version = onnx_backend._version
+    monkeypatch.setattr(onnx_backend, "_version", lambda package: "none" if package == "onnxscript" else
+                        real_version(package))
+    without = onnx_backend.cache_stem(info)
+    monkeypatch.setattr(onnx_backend, "_version", lambda package: "0.7.2" if package == "onnxscript" else
+                        real_version(package))
+    assert onnx_backend.cache_stem(info) != without
+
+
 class _Blend(torch.nn.Module):
     """A toy with CodeFormer's fidelity pattern: ``if weight > 0`` in Python, then ``weight * residual``."""
 
