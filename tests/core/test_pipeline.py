@@ -6,8 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from core.config import RestoreSettings
+from core import pipeline as pipeline_module
 from core.errors import ModelError
 from core.io import LoadedImage
 from core.pipeline import FacePipeline, compose, left_faces_advice
@@ -114,12 +116,14 @@ def test_pasting_in_place_gives_the_same_photo_without_a_copy(tiny_model: Path, 
     assert not np.array_equal(kept.image, kept.background)
 
 
-def test_the_plain_background_is_enlarged_off_the_model_thread(tiny_model: Path, astronaut: np.ndarray,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("overlap", [True, False])
+def test_the_plain_background_is_enlarged_off_the_model_thread_where_a_core_is_free(
+        tiny_model: Path, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch, overlap: bool) -> None:
     import threading
 
     import core.pipeline
 
+    monkeypatch.setattr(core.pipeline, "overlap_background", lambda device: overlap)
     threads: list[str] = []
     real = core.pipeline.upscale_background
 
@@ -129,8 +133,8 @@ def test_the_plain_background_is_enlarged_off_the_model_thread(tiny_model: Path,
 
     monkeypatch.setattr(core.pipeline, "upscale_background", recorded)
     result = FacePipeline(RestoreSettings(scale=2, model=str(tiny_model))).restore(_loaded(astronaut))
-    assert len(threads) == 1 and threads[0] != threading.current_thread().name
-    assert threads[0].startswith("facesr-background")
+    assert len(threads) == 1
+    assert threads[0].startswith("facesr-background") if overlap else threads[0] == threading.current_thread().name
     assert result.restored_count == 1 and result.background.shape == (1024, 1024, 3)
     # the same Lanczos enlargement as on the calling thread, with the faces pasted on a copy of it
     assert np.array_equal(result.background, real(astronaut, 2))
@@ -193,3 +197,13 @@ def test_background_model_runs_in_tiles_at_any_target_scale(tmp_path: Path, tiny
     assert result.image.shape == (90 * scale, 70 * scale, 3)
     lanczos = FacePipeline(RestoreSettings(scale=scale, model=str(tiny_model))).restore(_loaded(photo))
     assert not np.array_equal(result.background, lanczos.background)  # the model, not Lanczos, made it
+
+
+@pytest.mark.parametrize(("device", "cpus", "threads", "overlap"),
+                         [("cpu", 2, 2, False), ("cpu", 8, 4, True), ("cpu", 4, 4, False), ("cuda", 2, 2, True)])
+def test_the_plain_enlargement_overlaps_the_networks_only_where_a_core_is_free(
+        monkeypatch: pytest.MonkeyPatch, device: str, cpus: int, threads: int, overlap: bool) -> None:
+    monkeypatch.setattr(pipeline_module.os, "cpu_count", lambda: cpus)
+    monkeypatch.setattr(pipeline_module.torch, "get_num_threads", lambda: threads)
+    assert pipeline_module.overlap_background(torch.device(device)) is overlap
+
