@@ -1,7 +1,6 @@
 """The 512-px face models on the CPU (GFPGAN 1.4, CodeFormer, RestoreFormer): ways to run them faster, A/B.
 
     python benchmarks/large_models.py --model gfpgan [--rounds 3] [--faces out_dir]
-    PYTHONPATH=/tmp/ort python benchmarks/large_models.py --model gfpgan    # also ONNX Runtime (see _onnx.py)
 
 Each model is a randomly initialised network of the real architecture (the speed of a network does not
 depend on its weights), saved as a .pth and loaded through the engine's spandrel path
@@ -14,10 +13,10 @@ slows them alike; the median and the spread (min..max) of the rounds are reporte
   bf16 autocast      torch.autocast("cpu", bfloat16): oneDNN's bf16 kernels where the CPU has them
   1 thread           torch.set_num_threads(1) instead of all cores
   float32 batch 2    two faces per forward pass (faces/s, to choose the batch size)
-  onnxruntime        the network (with its [0, 1] <-> [-1, 1] wrapping and fidelity) exported by torch.onnx
-                     at batch 1, run by ONNX Runtime's CPU provider; only when onnxruntime imports. The
-                     TorchScript-based exporter first, then (with onnxscript) the torch.export-based one;
-                     a line under the table says which made it, and why each other failed: "does not
+  onnxruntime        the engine's ONNX path (core.onnx_backend: the network with its [0, 1] <-> [-1, 1]
+                     wrapping and fidelity, exported at batch 1, run by ONNX Runtime's CPU provider), without
+                     its cache and check. The TorchScript-based exporter first, then the torch.export-based
+                     one; a line under the table says which made it, and why each other failed: "does not
                      export: <reason>" or "exports, but ONNX Runtime cannot run it: <reason>".
 A variant is worth keeping at >= 1.3x the baseline with outputs within 1/255 (bf16: the largest
 difference is reported, and ``--faces`` writes float32 | variant crops of real faces to look at).
@@ -41,8 +40,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import _onnx  # beside this script
 from core.bench import COMPARE_MODELS, random_face_model
+from core import onnx_backend
 from core.models.loading import LoadedModel, _signed_face_forward, load_model
 from core.restorer import to_channels_last
 
@@ -85,48 +84,30 @@ def variants(loaded: LoadedModel, threads: int) -> dict[str, Runner]:
     return {"float32": float32, "channels_last": channels_last, "bf16 autocast": bf16, "1 thread": one_thread}
 
 
-class _Restore(torch.nn.Module):
-    """What ``loaded.forward`` computes at FIDELITY, as one module with a single input (for the exporter)."""
-
-    def __init__(self, loaded: LoadedModel) -> None:
-        super().__init__()
-        self.network = loaded.module  # a submodule, so that its weights are exported as weights
-        self.restore = loaded.forward
-
-    def forward(self, batch: torch.Tensor) -> torch.Tensor:
-        return self.restore(batch, FIDELITY).float().clamp(0, 1)
-
-
-def onnx_variant(loaded: LoadedModel, face: torch.Tensor, threads: int) -> tuple[Runner | None, str]:
-    """An ONNX Runtime runner of the model and which exporter made it, or None and why there is none.
-
-    The TorchScript-based exporter first; where it or ONNX Runtime fails, the torch.export-based one
-    when onnxscript is importable.
-    """
+def onnx_variant(loaded: LoadedModel, face: torch.Tensor) -> tuple[Runner | None, str]:
+    """An ONNX Runtime runner of the model and which exporter made it, or None and why there is none."""
     def why(error: Exception) -> str:
         return f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0][:140]}"
 
-    restore = _Restore(loaded).eval()
-    exporters: list[tuple[str, Callable[[], bytes]]] = [
-        ("TorchScript exporter", lambda: _onnx.export(restore, face, dynamic_batch=False))]  # batch 1 on the CPU
-    if _onnx.dynamo_available():
-        exporters.append(("torch.export exporter", lambda: _onnx.export_dynamo(restore, face)))
     reasons = []
-    for exporter, export in exporters:
+    for exporter in onnx_backend.EXPORTERS:
         try:
-            with torch.no_grad():
-                model = export()
+            model = onnx_backend.export(loaded, exporter)
         except Exception as error:  # noqa: BLE001 - an architecture that does not export is a finding, not a crash
             reasons.append(f"{exporter}: does not export: {why(error)}")
             continue
         try:
-            run = _onnx.runner(model, threads)
-            run(face)  # ONNX Runtime checks some shapes and types only when it runs
+            runner = onnx_backend.OnnxRunner(onnx_backend.open_session(model), loaded.info.supports_fidelity)
+            runner(face, FIDELITY)  # ONNX Runtime checks some shapes and types only when it runs
         except Exception as error:  # noqa: BLE001 - likewise
             reasons.append(f"{exporter}: exports, but ONNX Runtime cannot run it: {why(error)}")
             continue
-        return run, "; ".join([f"exported by the {exporter}", *reasons])
+        return _at_fidelity(runner), "; ".join([f"exported by the {exporter}", *reasons])
     return None, "; ".join(reasons)
+
+
+def _at_fidelity(runner: onnx_backend.OnnxRunner) -> Runner:
+    return lambda batch: runner(batch, FIDELITY).clamp(0, 1)
 
 
 def measure(runners: dict[str, Runner], face: torch.Tensor, rounds: int) -> dict[str, dict[str, Any]]:
@@ -200,8 +181,8 @@ def main() -> None:
     face = real_face(loaded.info.input_size or 512)
     runners = variants(loaded, threads)
     notes: dict[str, str] = {}
-    if _onnx.available():
-        onnx, notes["onnxruntime"] = onnx_variant(loaded, face, threads)
+    if onnx_backend.available():
+        onnx, notes["onnxruntime"] = onnx_variant(loaded, face)
         if onnx is not None:
             runners["onnxruntime"] = onnx
     results = measure(runners, face, args.rounds)
