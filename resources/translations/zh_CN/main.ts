@@ -795,10 +795,6 @@ The file is checked against its published SHA-256 before it is used. Download it
             <translation>%1 已安装。</translation>
         </message>
         <message>
-            <source>Reading models…</source>
-            <translation>正在读取模型…</translation>
-        </message>
-        <message>
             <source>Save the restored photo</source>
             <translation>保存修复后的照片</translation>
         </message>
