@@ -1,7 +1,7 @@
 """ONNX Runtime for a face model on the CPU: exported once, checked against PyTorch, cached, then run.
 
-benchmarks/large_models.py measured ONNX Runtime's CPU provider at 2.1-2.25x the speed of PyTorch float32
-for GFPGAN 1.4, CodeFormer and RestoreFormer on a 2-core CPU, with outputs within 0.02/255. So the
+benchmarks/large_models.py measured ONNX Runtime's CPU provider at 1.71x, 1.91x and 2.62x the speed of
+PyTorch float32 for GFPGAN 1.4, CodeFormer and RestoreFormer on an idle 2-core CPU, outputs within 0.02/255. So the
 Restorer runs those models through here on the CPU (core/restorer.py decides which; ``--cpu-backend``).
 
 The first use of a model exports its network (what ``LoadedModel.forward`` computes, at batch 1 and the

@@ -31,13 +31,15 @@ CPU_MAX_BATCH = 1
 GPU_MAX_BATCH = 16
 # NHWC memory layout: on a GPU for every architecture that runs in it (GFPGAN's StyleGAN decoder flattens
 # features with .view(), which NHWC breaks, found on the CPU); on the CPU only where it was measured at least
-# 1.3x faster with outputs within 1/255 (benchmarks/large_models.py: RestoreFormer 1.43x, 0.02/255;
-# CodeFormer 1.15x, not kept; the default RCAN was not faster, benchmarks/cpu_inference.py).
+# 1.3x faster with outputs within 1/255 (benchmarks/large_models.py, idle: RestoreFormer 1.42x, 0.02/255;
+# CodeFormer 1.43x but with rounds spread 0.14-0.22 faces/s, and it runs in ONNX Runtime by default; the
+# default RCAN was not faster, benchmarks/cpu_inference.py).
 NCHW_ONLY = frozenset({"GFPGAN"})
 CPU_CHANNELS_LAST = frozenset({"RestoreFormer"})
-# ONNX Runtime on the CPU (cpu_backend "auto"): 2.1-2.25x the speed of PyTorch float32 for these, outputs
-# within 0.02/255 (benchmarks/large_models.py); each model is still checked against PyTorch when it is
-# exported (core.onnx_backend). Other models run in PyTorch unless cpu_backend is "onnx".
+# ONNX Runtime on the CPU (cpu_backend "auto"): 1.71x (GFPGAN), 1.91x (CodeFormer) and 2.62x (RestoreFormer)
+# the speed of PyTorch float32, outputs within 0.02/255 (benchmarks/large_models.py, idle); each model is
+# still checked against PyTorch when it is exported (core.onnx_backend). Other models run in PyTorch unless
+# cpu_backend is "onnx".
 CPU_ONNX_ARCHS = frozenset({"GFPGAN", "CodeFormer", "RestoreFormer"})
 
 
