@@ -49,7 +49,7 @@ def row_for(photo: Path, pipelines: dict[str, FacePipeline], height: int) -> np.
     results = {name: pipeline.restore(image) for name, pipeline in pipelines.items()}
     first = next(iter(results.values()))
     x0, y0, x1, y1 = face_region(first)
-    tiles = [("input (Lanczos)", first.background)] + [(name, result.image) for name, result in results.items()]
+    tiles = [("input (plain bicubic)", first.background)] + [(name, result.image) for name, result in results.items()]
     width = round((x1 - x0) * height / (y1 - y0))
     cells = [label(resize_to(img[y0:y1, x0:x1], width, height), text) for text, img in tiles]
     return np.concatenate(cells, axis=1)

@@ -1,4 +1,4 @@
-"""Upscaling the whole photo: Lanczos by default, or a super-resolution model run in tiles."""
+"""Upscaling the whole photo: bicubic by default (core.imaging.PLAIN_ENLARGE), or a super-resolution model run in tiles."""
 
 from __future__ import annotations
 

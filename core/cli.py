@@ -63,7 +63,7 @@ def _add_restore(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--blend", type=float, default=1.0, help="0 = original face .. 1 = restored face")
     p.add_argument("--fidelity", type=float, default=0.5, help="fidelity weight of models that have one")
     p.add_argument("--force", action="store_true", help="restore faces even where the model input would shrink them")
-    p.add_argument("--bg-model", help="super-resolution model for the background (default: Lanczos)")
+    p.add_argument("--bg-model", help="super-resolution model for the background (default: plain bicubic)")
     p.add_argument("--tile", type=int, default=400, help="background model tile size (0 = whole image)")
     p.add_argument("--ext", default="auto", choices=OUTPUT_EXTENSIONS)
     p.add_argument("--suffix", default="", help="text appended to output file names")

@@ -44,7 +44,7 @@ class RestoreSettings:
     blend: float = 1.0  # 0 = original face, 1 = fully restored face
     fidelity: float = 0.5  # for models with a fidelity weight (CodeFormer)
     force_small_model: bool = False  # restore faces even when the model input would shrink them
-    bg_model: str | None = None  # path of a super-resolution model for the background; None = Lanczos
+    bg_model: str | None = None  # path of a super-resolution model for the background; None = plain bicubic
     tile: int = 400  # background model tile size in input pixels (0 = no tiling)
     device: str = "auto"
     cpu_backend: str = "auto"  # one of CPU_BACKENDS

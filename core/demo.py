@@ -46,7 +46,7 @@ def run(output_dir: Path, model: str | None = None) -> str:
     write_image(comparison, side_by_side(result.background, result.image))
     left = f" ({left_faces_note(result.left_faces)})" if result.left_faces else ""
     return (f"{result.restored_count}/{len(result.faces)} faces restored with {pipeline.restorer.info.name}{left}; "
-            f"wrote {output_dir / 'astronaut_restored.png'} and {comparison} (left: plain Lanczos x{DEMO_SCALE}, "
+            f"wrote {output_dir / 'astronaut_restored.png'} and {comparison} (left: plain bicubic x{DEMO_SCALE}, "
             "right: restored)")
 
 

@@ -6,9 +6,14 @@ import cv2
 import numpy as np
 
 
-def resize_to(image: np.ndarray, width: int, height: int, enlarge: int = cv2.INTER_LANCZOS4) -> np.ndarray:
-    """Area averaging when shrinking (no aliasing), ``enlarge`` otherwise: Lanczos (the sharpest plain
-    filter) by default, bicubic where a benchmark protocol or training recipe prescribes it."""
+# Plain enlargement is bicubic, not Lanczos: OpenCV vectorises its cubic filter but not Lanczos4, and a
+# 12-Mpx photo enlarged 2x took 48 ms instead of 380 (idle 2-core CPU, median of 5), while the two results
+# differ by 51 dB PSNR on a real photo (Lanczos keeps 4 % more high-frequency energy: not visible).
+PLAIN_ENLARGE = cv2.INTER_CUBIC
+
+
+def resize_to(image: np.ndarray, width: int, height: int, enlarge: int = PLAIN_ENLARGE) -> np.ndarray:
+    """Area averaging when shrinking (no aliasing), ``enlarge`` (bicubic by default) when enlarging."""
     if (width, height) == (image.shape[1], image.shape[0]):
         return image
     enlarging = width * height > image.shape[0] * image.shape[1]

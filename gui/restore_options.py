@@ -235,7 +235,7 @@ class RestoreOptions(QWidget):
             current = select  # a background model just downloaded or imported
         self.background_combo.blockSignals(True)
         self.background_combo.clear()
-        self.background_combo.addItem("", "")  # Lanczos; text set in retranslate
+        self.background_combo.addItem("", "")  # plain bicubic; text set in retranslate
         for info in models:
             self.background_combo.addItem(info.name, str(info.path))
         if current and self.background_combo.findData(current) < 0 and Path(current).is_file():
@@ -360,7 +360,7 @@ class RestoreOptions(QWidget):
         for index in range(self.background_combo.count()):
             data = self.background_combo.itemData(index)
             if data == "":
-                self.background_combo.setItemText(index, self.tr("Lanczos (plain upscaling)"))
+                self.background_combo.setItemText(index, self.tr("Bicubic (plain upscaling)"))
             elif data == CHOOSE_FILE:
                 self.background_combo.setItemText(index, self.tr("Other model file…"))
         self._retranslate_catalogue_items()

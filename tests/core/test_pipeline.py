@@ -136,7 +136,7 @@ def test_the_plain_background_is_enlarged_off_the_model_thread_where_a_core_is_f
     assert len(threads) == 1
     assert threads[0].startswith("facesr-background") if overlap else threads[0] == threading.current_thread().name
     assert result.restored_count == 1 and result.background.shape == (1024, 1024, 3)
-    # the same Lanczos enlargement as on the calling thread, with the faces pasted on a copy of it
+    # the same plain enlargement as on the calling thread, with the faces pasted on a copy of it
     assert np.array_equal(result.background, real(astronaut, 2))
 
 
@@ -195,8 +195,8 @@ def test_background_model_runs_in_tiles_at_any_target_scale(tmp_path: Path, tiny
     settings = RestoreSettings(scale=scale, model=str(tiny_model), bg_model=str(_esrgan_file(tmp_path)), tile=32)
     result = FacePipeline(settings).restore(_loaded(photo))
     assert result.image.shape == (90 * scale, 70 * scale, 3)
-    lanczos = FacePipeline(RestoreSettings(scale=scale, model=str(tiny_model))).restore(_loaded(photo))
-    assert not np.array_equal(result.background, lanczos.background)  # the model, not Lanczos, made it
+    plain = FacePipeline(RestoreSettings(scale=scale, model=str(tiny_model))).restore(_loaded(photo))
+    assert not np.array_equal(result.background, plain.background)  # the model, not the plain filter, made it
 
 
 @pytest.mark.parametrize(("device", "cpus", "threads", "overlap"),

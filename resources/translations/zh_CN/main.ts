@@ -664,8 +664,8 @@ The file is checked against its published SHA-256 before it is used. Download it
             <translation>用于查找人脸的检测器；RetinaFace 需要一次性下载，能找到更多较小和侧转的人脸</translation>
         </message>
         <message>
-            <source>Lanczos (plain upscaling)</source>
-            <translation>Lanczos（普通放大）</translation>
+            <source>Bicubic (plain upscaling)</source>
+            <translation>双三次（普通放大）</translation>
         </message>
         <message>
             <source>Other model file…</source>
