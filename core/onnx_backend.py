@@ -11,7 +11,8 @@ PyTorch and through ONNX Runtime; only if they agree within ``TOLERANCE`` is the
 cache folder, keyed by the weights file (path, size, modification time), the architecture, the input size
 and the library versions. A model that does not export or does not agree gets a small "rejected" note
 there instead, so it is not exported again on every start. A later start opens the cached file with ONNX
-Runtime: no model code runs, and no exporter.
+Runtime: no model code runs, and no exporter. The cache keeps the most recently used exports within
+``CACHE_BUDGET`` bytes, so replaced weights files do not fill the disk with stale exports.
 
 CodeFormer's fidelity weight is an input of the exported graph, not a constant, so one export serves every
 fidelity (see ``_FidelityInput``).
@@ -25,6 +26,7 @@ import importlib.util
 import io
 import json
 import logging
+import os
 import re
 import sys
 import warnings
@@ -51,6 +53,9 @@ VERIFY_FIDELITY = 0.7  # another value for the check, so a fidelity frozen into 
 IMAGE_INPUT, FIDELITY_INPUT, OUTPUT = "image", "fidelity", "restored"
 TORCHSCRIPT_EXPORTER, TORCH_EXPORT_EXPORTER = "TorchScript-based exporter", "torch.export-based exporter"
 EXPORTERS = (TORCHSCRIPT_EXPORTER, TORCH_EXPORT_EXPORTER)  # tried in this order
+# Exported files are large (GFPGAN's about 340 MB) and every replaced or moved weights file gets a new one,
+# so the cache keeps the most recently used files within this many bytes and removes the others.
+CACHE_BUDGET = 2 * 1024**3
 
 
 def available() -> bool:
@@ -106,7 +111,9 @@ def prepare(model: LoadedModel, progress: ProgressCallback = no_progress,
         return None
     if onnx_path.is_file():
         try:
-            return OnnxRunner(open_session(str(onnx_path)), info.supports_fidelity)
+            runner = OnnxRunner(open_session(str(onnx_path)), info.supports_fidelity)
+            _mark_used(onnx_path)
+            return runner
         except Exception as error:  # noqa: BLE001 - any failure to load a cached file means: make it again
             log.warning("the cached ONNX file %s cannot be loaded (%s); exporting the model again",
                         onnx_path, brief(error))
@@ -137,6 +144,7 @@ def _export_and_verify(model: LoadedModel, onnx_path: Path, rejected_path: Path)
                            f"{difference * 255:.3g}/255 (allowed: {TOLERANCE * 255:.3g}/255)")
             continue
         _write_cache(onnx_path, data)
+        prune_cache(onnx_path.parent, onnx_path, CACHE_BUDGET)
         log.info("%s: exported by the %s, within %.3g/255 of PyTorch; cached as %s",
                  info.name, exporter, difference * 255, onnx_path)
         return runner
@@ -157,6 +165,29 @@ def _write_cache(path: Path, data: bytes) -> None:
             stream.write(data)
     except OSError as error:
         log.warning("could not write %s (%s): the model will be prepared again next time", path, error)
+
+
+def _mark_used(path: Path) -> None:
+    """Recently used, for prune_cache (the modification time: access times are often not kept)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def prune_cache(folder: Path, keep: Path, budget: int) -> None:
+    """Remove the least recently used exported files beyond ``budget`` bytes, never ``keep`` (the one
+    just written, which may alone be larger than the budget)."""
+    try:
+        files = sorted((path.stat().st_mtime_ns, path) for path in folder.glob("*.onnx") if path != keep)
+        total = keep.stat().st_size + sum(path.stat().st_size for _, path in files)
+        while files and total > budget:
+            _, oldest = files.pop(0)
+            size = oldest.stat().st_size
+            oldest.unlink()
+            total -= size
+            log.info("removed %s from the ONNX cache (least recently used; the cache keeps %d MB)",
+                     oldest.name, budget // 2**20)
+    except OSError as error:  # another process pruning at the same time, or a read-only folder
+        log.warning("could not tidy the ONNX cache in %s: %s", folder, error)
 
 
 def cache_stem(info: ModelInfo) -> str:

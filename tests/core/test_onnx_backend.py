@@ -91,6 +91,32 @@ def test_a_corrupt_cache_file_is_exported_again(tiny_model: Path, export_calls: 
     assert cached.stat().st_size > 1000
 
 
+@needs_onnxruntime
+def test_the_cache_keeps_the_recently_used_exports_within_its_budget(tiny_model: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = cache_folder()
+    folder.mkdir(parents=True)
+    stale, used = folder / "stale-GFPGAN-512px-0.onnx", folder / "used-GFPGAN-512px-1.onnx"
+    for age, path in enumerate((used, stale)):
+        path.write_bytes(bytes(4000))
+        os.utime(path, ns=(10**18 - age, 10**18 - age))  # stale is the older
+    note = folder / "other.rejected.txt"
+    note.write_text("a verdict", encoding="utf-8")
+    exported_size = len(onnx_backend.export(load_model(tiny_model), onnx_backend.TORCHSCRIPT_EXPORTER))
+    monkeypatch.setattr(onnx_backend, "CACHE_BUDGET", exported_size + 4000 + 100)  # room for one old file
+    Restorer(load_model(tiny_model), "cpu", cpu_backend="onnx")
+    assert used.is_file() and not stale.is_file() and note.is_file()
+    (export,) = folder.glob("tiny-*.onnx")
+    os.utime(export, ns=(1, 1))
+    Restorer(load_model(tiny_model), "cpu", cpu_backend="onnx")  # from the cache: now the most recently used
+    assert export.stat().st_mtime_ns > used.stat().st_mtime_ns
+
+    monkeypatch.setattr(onnx_backend, "CACHE_BUDGET", 1)  # smaller than any export: the one in use stays
+    os.utime(tiny_model, ns=(1, 1))  # replaced weights: exported again, and the old export is stale
+    Restorer(load_model(tiny_model), "cpu", cpu_backend="onnx")
+    assert [path.name.startswith("tiny-") for path in folder.glob("*.onnx")] == [True]
+
+
 def test_replaced_weights_get_another_cache_entry(tiny_model: Path) -> None:
     before = onnx_backend.cache_stem(load_model(tiny_model).info)
     os.utime(tiny_model, ns=(1, 1))  # the same name and size, another modification time: replaced weights
