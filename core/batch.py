@@ -117,6 +117,22 @@ def plan_jobs(input_path: Path, output_dir: Path, output: OutputSettings) -> lis
     return _give_distinct_names(jobs, output)
 
 
+def names_an_image(output: Path) -> bool:
+    """Whether an output path given for one input file names the result itself (``-o out.png``) rather
+    than a folder: it ends in an image suffix and is not an existing folder."""
+    return output.suffix.lower().lstrip(".") in PLAIN_FORMATS and not output.is_dir()
+
+
+def plan_file_job(source: Path, target: Path, output: OutputSettings) -> Job:
+    """One input written exactly as ``target`` (its suffix picks the format); never onto the input."""
+    wanted = PLAIN_FORMATS[target.suffix.lower().lstrip(".")]
+    if output.ext != "auto" and PLAIN_FORMATS[output.ext] != wanted:
+        raise FaceSRError(target, f"--ext {output.ext} does not match the output file's suffix {target.suffix}")
+    if _key(target) == _key(source):
+        raise FaceSRError(target, "is the input photo: give the result another name, so the original is kept")
+    return Job(source, target)
+
+
 def _give_distinct_names(jobs: list[Job], output: OutputSettings) -> list[Job]:
     """Inputs that would write one file (a.jpg and a.png with --ext png) each get a name of their own
     (a_jpg.png, a_png.png), as does an output that would land on another input of the run; the job's

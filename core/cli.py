@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_restore(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("restore", help="restore the faces in a photo or a folder of photos")
     p.add_argument("-i", "--input", required=True, type=Path, help="image file or folder")
-    p.add_argument("-o", "--output", required=True, type=Path, help="output folder")
+    p.add_argument("-o", "--output", required=True, type=Path,
+                   help="output folder, or the result's file name (.png, .jpg, .webp) when the input is one photo")
     p.add_argument("-s", "--scale", type=int, default=2, choices=SCALES, help="upscale factor of the photo")
     p.add_argument("--model", help="face model name or file (default: the default model)")
     p.add_argument("--detector", default="yunet", choices=DETECTORS)
@@ -140,7 +141,7 @@ def settings_from_args(args: argparse.Namespace) -> tuple[RestoreSettings, Outpu
 def run_restore(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from core.batch import plan_jobs, run_batch
+    from core.batch import names_an_image, plan_file_job, plan_jobs, run_batch
     from core.detect import create_detector
     from core.io import ensure_writable_folder, no_images_found
     from core.pipeline import FacePipeline
@@ -148,12 +149,13 @@ def run_restore(args: argparse.Namespace) -> int:
     restore, output = settings_from_args(args)
     if not args.input.exists():
         raise FaceSRError(args.input, "no such file or folder")
-    ensure_writable_folder(args.output)
-    jobs = plan_jobs(args.input, args.output, output)
+    to_file = args.input.is_file() and names_an_image(args.output)
+    output_dir = ensure_writable_folder(args.output.parent if to_file else args.output)
+    jobs = [plan_file_job(args.input, args.output, output)] if to_file else plan_jobs(args.input, output_dir, output)
     if not jobs:
         raise no_images_found(args.input)
     if args.shard:
-        jobs = _shard(jobs, args.output, args.shard)
+        jobs = _shard(jobs, output_dir, args.shard)
         if not jobs:
             return EXIT_OK
     for job in jobs:

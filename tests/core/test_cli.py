@@ -96,6 +96,27 @@ def test_output_into_the_input_folder_never_replaces_an_original(tmp_path: Path,
     assert (source.parent / "a_restored.png").is_file() and source.read_bytes() == before
 
 
+def test_one_photo_can_be_written_to_the_file_name_given(tmp_path: Path, astronaut, tiny_model, capsys) -> None:
+    source = _save(tmp_path / "a.png", astronaut[::4, ::4])
+    before = source.read_bytes()
+    result = tmp_path / "new" / "restored.JPG"
+    assert main(["restore", "-i", str(source), "-o", str(result), "--model", str(tiny_model)]) == 0
+    with Image.open(result) as image:  # a file, not a folder named restored.JPG; its suffix picked the format
+        assert image.format == "JPEG" and image.size == (256, 256)
+
+    foreign = _save(tmp_path / "mine.png", astronaut[::8, ::8])
+    kept = foreign.read_bytes()
+    # refused before any work (2), or the file is skipped (0) or fails (1)
+    for output, extra, cause, code in ((source, [], "is the input photo", 2), (foreign, [], "skipped (output exists)", 0),
+                                       (foreign, ["--overwrite"], "did not write", 1),
+                                       (tmp_path / "b.webp", ["--ext", "png"], "does not match", 2)):
+        capsys.readouterr()
+        assert main(["restore", "-i", str(source), "-o", str(output), "--model", str(tiny_model), *extra]) == code
+        said = capsys.readouterr()
+        assert cause in said.out + said.err
+    assert source.read_bytes() == before and foreign.read_bytes() == kept and not (tmp_path / "b.webp").exists()
+
+
 def test_recursive_mirrors_subfolders_and_ext_converts(tmp_path: Path, astronaut, tiny_model) -> None:
     _save(tmp_path / "in" / "top.png", astronaut[::4, ::4])
     _save(tmp_path / "in" / "sub" / "deep.png", astronaut[::4, ::4])
