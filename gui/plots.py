@@ -113,12 +113,13 @@ class CurvePlot(pg.PlotWidget):
 
 
 BLUE, ORANGE, GREEN, RED, PURPLE, GRAY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c8c8c"
+BROWN = "#8c564b"
 
 
 def loss_plot(log_y: bool = False) -> CurvePlot:
     # the total last and dashed: in the pixel stage it equals the pixel loss, and both stay visible
     return CurvePlot([CurveStyle("loss_pixel", GREEN), CurveStyle("loss_perceptual", PURPLE),
-                      CurveStyle("loss_adv", ORANGE), CurveStyle("loss_d", RED),
+                      CurveStyle("loss_fm", BROWN), CurveStyle("loss_adv", ORANGE), CurveStyle("loss_d", RED),
                       CurveStyle("loss_g", BLUE, dashed=True)], log_y=log_y)
 
 
@@ -130,3 +131,9 @@ def psnr_plot() -> CurvePlot:
 def ssim_plot() -> CurvePlot:
     return CurvePlot([CurveStyle("ssim_y", GREEN, symbol="o"),
                       CurveStyle("bicubic_ssim_y", GRAY, dashed=True, baseline=True)])
+
+
+def detail_plot() -> CurvePlot:
+    """The detail ratio (as in ``eval``): 1 = the originals' fine detail, bicubic far below, a GAN rising."""
+    return CurvePlot([CurveStyle("detail_ratio", PURPLE, symbol="o"),
+                      CurveStyle("bicubic_detail_ratio", GRAY, dashed=True, baseline=True)])

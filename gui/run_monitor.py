@@ -2,7 +2,7 @@
 
 A timer looks at metrics.jsonl; only the lines added since the last look are read and parsed, and only those
 records are added to the summary (core's MetricsTail and CurvesBuilder), so a long run costs no more per look
-than a short one. A file rewritten by a resume is read again from its start. The curves are drawn in three
+than a short one. A file rewritten by a resume is read again from its start. The curves are drawn in four
 plots, which the tab places in its layout.
 """
 
@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.training import checkpoint as ckpt
 from core.training.runlog import CurvesBuilder, MetricsTail, RunCurves
-from gui.plots import CurvePlot, loss_plot, psnr_plot, ssim_plot
+from gui.plots import CurvePlot, detail_plot, loss_plot, psnr_plot, ssim_plot
 
 POLL_MS = 500
 
@@ -33,12 +33,13 @@ class RunMonitor(QObject):
         self._tail: MetricsTail | None = None
         self._builder = CurvesBuilder()
         self.loss_plot, self.psnr_plot, self.ssim_plot = loss_plot(log_scale), psnr_plot(), ssim_plot()
+        self.detail_plot = detail_plot()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.poll)
         self.retranslate()
 
-    def plots(self) -> tuple[CurvePlot, CurvePlot, CurvePlot]:
-        return self.loss_plot, self.psnr_plot, self.ssim_plot
+    def plots(self) -> tuple[CurvePlot, CurvePlot, CurvePlot, CurvePlot]:
+        return self.loss_plot, self.psnr_plot, self.ssim_plot, self.detail_plot
 
     def follow(self, run_dir: Path) -> None:
         """Show ``run_dir``'s curves from the start of its metrics, then keep looking for new lines."""
@@ -77,9 +78,12 @@ class RunMonitor(QObject):
         step = self.tr("step")
         self.loss_plot.set_texts(self.tr("Losses"), self.tr("loss"), step, {
             "loss_g": self.tr("generator (total)"), "loss_pixel": self.tr("pixel"),
-            "loss_perceptual": self.tr("perceptual"), "loss_adv": self.tr("adversarial"),
+            "loss_perceptual": self.tr("perceptual"), "loss_fm": self.tr("feature matching"),
+            "loss_adv": self.tr("adversarial"),
             "loss_d": self.tr("discriminator")})
         self.psnr_plot.set_texts(self.tr("Validation PSNR-Y"), self.tr("dB"), step,
                                  {"psnr_y": self.tr("model"), "bicubic_psnr_y": self.tr("bicubic")})
         self.ssim_plot.set_texts(self.tr("Validation SSIM-Y"), self.tr("SSIM"), step,
                                  {"ssim_y": self.tr("model"), "bicubic_ssim_y": self.tr("bicubic")})
+        self.detail_plot.set_texts(self.tr("Validation detail ratio"), self.tr("ratio (1 = the originals)"), step,
+                                   {"detail_ratio": self.tr("model"), "bicubic_detail_ratio": self.tr("bicubic")})

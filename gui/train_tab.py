@@ -157,7 +157,7 @@ class TrainTab(QWidget):
         log_scale = stored.read_flag(PREFIX + "loss_log_scale")
         self.monitor = RunMonitor(log_scale, self)  # follows the shown run folder: its curves and plots
         self.monitor.changed.connect(self._show_run)
-        self.loss_plot, self.psnr_plot, self.ssim_plot = self.monitor.plots()
+        self.loss_plot, self.psnr_plot, self.ssim_plot, self.detail_plot = self.monitor.plots()
         self.log_scale_check = QCheckBox()
         self.log_scale_check.setChecked(log_scale)
         self.log_scale_check.toggled.connect(self._set_loss_log_scale)
@@ -205,8 +205,8 @@ class TrainTab(QWidget):
         info.addStretch(1)
         info.addWidget(self.log_scale_check)
         quality = QSplitter(Qt.Orientation.Horizontal)
-        quality.addWidget(self.psnr_plot)
-        quality.addWidget(self.ssim_plot)
+        for plot in (self.psnr_plot, self.ssim_plot, self.detail_plot):
+            quality.addWidget(plot)
         # the process output spans the width below the samples, and its handle drags it taller
         self.charts = charts = QSplitter(Qt.Orientation.Vertical)
         for widget in (self.loss_plot, quality, self.sample_view, self.log_view):

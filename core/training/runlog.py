@@ -121,7 +121,7 @@ class Series:
 
 
 # Losses drawn as generator curves (when present) and the discriminator's; key = metrics.jsonl name.
-GENERATOR_LOSSES = ("loss_g", "loss_pixel", "loss_perceptual", "loss_adv")
+GENERATOR_LOSSES = ("loss_g", "loss_pixel", "loss_perceptual", "loss_fm", "loss_adv")
 DISCRIMINATOR_LOSSES = ("loss_d",)
 QUALITY_KEYS = ("psnr_y", "ssim_y", "bicubic_psnr_y", "bicubic_ssim_y", "detail_ratio", "bicubic_detail_ratio")
 

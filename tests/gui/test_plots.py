@@ -55,3 +55,20 @@ def test_the_loss_axis_switches_between_linear_and_logarithmic(qtbot) -> None:
     qtbot.waitUntil(lambda: plot.getPlotItem().viewRange()[1][0] < 0)  # log10 of ~0.04: the view is in decades
     low, high = plot.y_range()
     assert low < 0.04 and 0.049 < high < 0.1 and linear_low > 0
+
+
+def test_a_gan_run_shows_its_feature_matching_loss_and_detail_ratio(qtbot) -> None:
+    from gui.run_monitor import RunMonitor
+
+    monitor = RunMonitor()
+    records = [{"type": "train", "step": step, "loss_g": 0.2, "loss_pixel": 0.03, "loss_fm": 0.17, "loss_adv": 0.6,
+                "loss_d": 0.9} for step in (10, 20)]
+    records.append({"type": "val", "step": 20, "psnr_y": 30.0, "ssim_y": 0.9, "detail_ratio": 0.8,
+                    "bicubic_psnr_y": 29.0, "bicubic_ssim_y": 0.85, "bicubic_detail_ratio": 0.4})
+    for plot in monitor.plots():
+        plot.set_curves(summarise(records))
+    fm = monitor.loss_plot._curves["loss_fm"]
+    assert list(fm.yData) == [0.17, 0.17]
+    assert "feature matching" in [label.text for _, label in monitor.loss_plot._legend.items]
+    assert list(monitor.detail_plot._curves["detail_ratio"].yData) == [0.8]
+    assert list(monitor.detail_plot._curves["bicubic_detail_ratio"].yData) == [0.4, 0.4]  # bicubic's level line

@@ -67,6 +67,7 @@ def test_a_tiny_run_fills_the_plots_and_its_model_can_be_used(qtbot, tab: TrainT
     assert tab.loss_plot.point_count() >= 6  # loss_g and loss_pixel at every step
     # the model at 2, 4, 6 and bicubic as a level line from step 0 to 6
     assert tab.psnr_plot.point_count() == 5 and tab.ssim_plot.point_count() == 5
+    assert tab.detail_plot.point_count() == 5  # the detail ratio too, beside bicubic's
     assert tab.curves.state == "finished" and tab.curves.step == 6
     assert tab.sample_view.has_image() and tab.sample_view.path == run_dir / "samples" / "step_0000006.png"
     assert "6" in tab.status_label.text() and tab.use_button.isEnabled() and not tab.resume_button.isEnabled()

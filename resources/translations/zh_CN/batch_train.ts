@@ -656,6 +656,18 @@ dataset: %5</source>
         <source>SSIM</source>
         <translation>SSIM</translation>
     </message>
+    <message>
+        <source>feature matching</source>
+        <translation>特征匹配</translation>
+    </message>
+    <message>
+        <source>Validation detail ratio</source>
+        <translation>验证集细节比</translation>
+    </message>
+    <message>
+        <source>ratio (1 = the originals)</source>
+        <translation>比值（1 = 原图）</translation>
+    </message>
 </context>
 <context>
     <name>SampleView</name>
