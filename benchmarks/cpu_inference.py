@@ -2,7 +2,8 @@
 
     python benchmarks/cpu_inference.py [--model NAME_OR_PATH] [--batch 1 4] [--rounds 9]
 
-Variants: eager float32 (the baseline, what core/restorer.py does), channels_last, one intra-op thread
+Variants: eager float32 (the baseline), channels_last, bfloat16 autocast in channels_last (what core/restorer.py
+does for the default model on CPUs with bfloat16 instructions), one intra-op thread
 instead of all, torch.compile (inductor), a frozen TorchScript trace, bfloat16 autocast and ONNX Runtime
 (exported with a batch axis, run as the engine opens its sessions: core.onnx_backend.open_session). The variants are interleaved round by round (A B C A B C ...),
 so a background load slows them alike, and the median of the rounds is reported with the largest
@@ -56,7 +57,8 @@ def variants(module: torch.nn.Module, example: torch.Tensor, threads: int, skip:
 
     built: dict[str, Runner] = {"eager float32": eager, "1 thread": one_thread, "bf16 autocast": bf16}
     built = {name: run for name, run in built.items() if name == "eager float32" or name not in skip}
-    for name, builder in (("channels_last", _channels_last), ("torchscript frozen", _torchscript),
+    for name, builder in (("channels_last", _channels_last), ("bf16 + channels_last", _bf16_channels_last),
+                          ("torchscript frozen", _torchscript),
                           ("torch.compile", _compiled), ("onnxruntime", _onnxruntime)):
         if name in skip:
             continue
@@ -86,6 +88,16 @@ def _channels_last(module: torch.nn.Module, example: torch.Tensor, threads: int)
 
     clone = copy.deepcopy(module).to(memory_format=torch.channels_last)
     return _inference(lambda batch: clone(batch.contiguous(memory_format=torch.channels_last)).contiguous(), threads)
+
+
+def _bf16_channels_last(module: torch.nn.Module, example: torch.Tensor, threads: int) -> Runner:
+    """What the engine runs on CPUs with bfloat16 instructions (core.restorer.CPU_BF16_ARCHS)."""
+    nhwc = _channels_last(module, example, threads)
+
+    def run(batch: torch.Tensor) -> torch.Tensor:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return nhwc(batch).float()
+    return run
 
 
 def _torchscript(module: torch.nn.Module, example: torch.Tensor, threads: int) -> Runner:

@@ -447,7 +447,7 @@ def bench_model(model: str, photos: Sequence[Path], settings: BenchSettings, wor
     overlapped = next(run for run in batches if run.io_threads == settings.io_threads)
     return ModelBench(
         model=info.name, arch=info.arch, parameters_m=info.parameters / 1e6, input_size=info.input_size,
-        device=str(pipeline.restorer.device), dtype=str(pipeline.restorer.dtype).removeprefix("torch."),
+        device=str(pipeline.restorer.device), dtype=pipeline.restorer.precision,
         stages=stages, generator=GeneratorRates(rates["batch1"], rates["largest"], largest), batches=batches,
         peak_rss_mb=memory.peak_mb, network_s_per_photo=sum(stages.mean[stage] for stage in NETWORK_STAGES),
         # wall time of the overlapped batch over the time its networks (detect, restore) take alone,

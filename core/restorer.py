@@ -41,6 +41,12 @@ CPU_CHANNELS_LAST = frozenset({"RestoreFormer"})
 # still checked against PyTorch when it is exported (core.onnx_backend). Other models run in PyTorch unless
 # cpu_backend is "onnx".
 CPU_ONNX_ARCHS = frozenset({"GFPGAN", "CodeFormer", "RestoreFormer"})
+# bfloat16 autocast in NHWC on CPUs with bfloat16 instructions (AVX512-BF16 or AMX; cpu_backend "auto"): the
+# default model (own RCAN) on 6 real aligned faces, idle 2-core CPU with AVX512-BF16, median of 9 interleaved
+# rounds (benchmarks/cpu_inference.py has the same variants): 2.57x float32 eager (38 vs 99 ms a face),
+# outputs within 1/255; ONNX Runtime was 1.35x and channels_last alone 1.25-1.32x. GFPGAN,
+# CodeFormer and RestoreFormer differ by 2-183/255 in bfloat16 (benchmarks/large_models.py): not for them.
+CPU_BF16_ARCHS = frozenset({"rcan"})
 
 
 def choose_device(requested: str = "auto") -> torch.device:
@@ -61,6 +67,18 @@ def choose_dtype(info: ModelInfo, device: torch.device) -> torch.dtype:
     if info.supports_bfloat16 and torch.cuda.is_bf16_supported():
         return torch.bfloat16
     return torch.float32
+
+
+def cpu_has_bfloat16() -> bool:
+    """Whether this CPU computes bfloat16 natively (elsewhere PyTorch emulates it, slower than float32)."""
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # private but stable since torch 2.3
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
+def uses_cpu_bfloat16(info: ModelInfo, device: torch.device, cpu_backend: str) -> bool:
+    """Whether ``info``'s network runs under bfloat16 autocast on the CPU (see CPU_BF16_ARCHS)."""
+    return (device.type == "cpu" and cpu_backend == "auto" and info.arch in CPU_BF16_ARCHS
+            and cpu_has_bfloat16())
 
 
 def uses_channels_last(info: ModelInfo, device: torch.device) -> bool:
@@ -114,11 +132,19 @@ class Restorer:
             from core.onnx_backend import prepare  # imports onnxruntime only now
 
             self.onnx = prepare(model, progress)
-        self.channels_last = self.onnx is None and uses_channels_last(model.info, self.device)
+        # float32 weights; convolutions in bfloat16 (NHWC is where oneDNN's bfloat16 kernels are fast)
+        self.cpu_bfloat16 = self.onnx is None and uses_cpu_bfloat16(model.info, self.device, cpu_backend)
+        self.channels_last = self.onnx is None and (self.cpu_bfloat16 or uses_channels_last(model.info, self.device))
         if self.channels_last:
             to_channels_last(module)
-        log.info("model %s on %s (%s%s)", model.info.name, self.device, str(self.dtype).removeprefix("torch."),
+        log.info("model %s on %s (%s%s)", model.info.name, self.device, self.precision,
                  ", ONNX Runtime" if self.onnx is not None else "")
+
+    @property
+    def precision(self) -> str:
+        """What the network computes in, in words: float32, float16, bfloat16 or bfloat16 autocast."""
+        dtype = str(self.dtype).removeprefix("torch.")
+        return "bfloat16 autocast" if self.cpu_bfloat16 and self.dtype == torch.float32 else dtype
 
     @property
     def info(self) -> ModelInfo:
@@ -128,7 +154,8 @@ class Restorer:
         """One forward pass: NCHW float [0, 1] on any device in, NCHW float [0, 1] on the CPU out."""
         if self.onnx is not None and self.dtype == torch.float32:  # bench may ask for another dtype: PyTorch
             return self.onnx(batch, self.fidelity).clamp_(0, 1)
-        with torch.inference_mode():
+        autocast = self.cpu_bfloat16 and self.dtype == torch.float32  # bench may ask for another dtype
+        with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=autocast):
             batch = batch.to(self.device, self.dtype)
             if self.channels_last:
                 batch = batch.contiguous(memory_format=torch.channels_last)

@@ -88,15 +88,30 @@ def test_channels_last_where_it_runs_and_was_measured_faster(identity_model: Pat
 
 def test_a_channels_last_model_restores_as_the_plain_one(tiny_model: Path, monkeypatch) -> None:
     faces = [np.random.default_rng(1).integers(0, 256, (256, 256, 3), dtype=np.uint8)]
-    plain = Restorer(load_model(tiny_model), device="cpu")
+    plain = Restorer(load_model(tiny_model), device="cpu", cpu_backend="torch")
     monkeypatch.setattr("core.restorer.CPU_CHANNELS_LAST", frozenset({plain.info.arch}))
-    nhwc = Restorer(load_model(tiny_model), device="cpu")
+    nhwc = Restorer(load_model(tiny_model), device="cpu", cpu_backend="torch")
     weights = [p for p in nhwc.model.module.parameters() if p.dim() == 4]
     assert nhwc.channels_last and not plain.channels_last and weights
     assert all(p.is_contiguous(memory_format=torch.channels_last) for p in weights)
     assert any(not p.is_contiguous() for p in weights)  # the layout really changed
     difference = np.abs(plain.restore_faces(faces)[0].astype(int) - nhwc.restore_faces(faces)[0].astype(int))
     assert difference.max() <= 1
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_the_default_architecture_runs_in_bfloat16_only_where_the_cpu_computes_it(
+        tmp_path: Path, tiny_model: Path, monkeypatch, native: bool) -> None:
+    monkeypatch.setattr("core.restorer.cpu_has_bfloat16", lambda: native)  # emulated elsewhere: runs anyway
+    faces = [np.random.default_rng(2).integers(0, 256, (256, 256, 3), dtype=np.uint8)]
+    auto = Restorer(load_model(tiny_model), device="cpu")
+    exact = Restorer(load_model(tiny_model), device="cpu", cpu_backend="torch")
+    assert (auto.cpu_bfloat16, auto.channels_last) == (native, native) and not exact.cpu_bfloat16
+    assert auto.precision == ("bfloat16 autocast" if native else "float32") and exact.precision == "float32"
+    difference = np.abs(auto.restore_faces(faces)[0].astype(int) - exact.restore_faces(faces)[0].astype(int))
+    assert difference.max() <= 2 and (difference.any() if native else not difference.any())
+    other = make_model_file(tmp_path / "srres.safetensors", arch="srresnet", input_size=32, scale=4)
+    assert not Restorer(load_model(other), device="cpu").cpu_bfloat16  # not measured faster: float32
 
 
 def test_weights_of_five_dimensions_stay_as_they_are() -> None:
