@@ -74,7 +74,8 @@ def _add_restore(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--cpu-backend", default="auto", choices=CPU_BACKENDS,
                    help="how face models run on the CPU: auto = ONNX Runtime for GFPGAN, CodeFormer and "
                    "RestoreFormer when it is installed and matches PyTorch (exported once, on first use), "
-                   "torch = always PyTorch, onnx = try ONNX Runtime for any face model")
+                   "bfloat16 for the default model on CPUs with bfloat16 instructions; torch = always PyTorch "
+                   "in float32; onnx = try ONNX Runtime for any face model")
     p.add_argument("--recursive", action="store_true", help="include sub-folders")
     p.add_argument("--overwrite", action="store_true", help="redo files whose result an earlier run wrote "
                    "(a file this tool did not write, or an input, is never replaced)")

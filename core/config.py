@@ -9,7 +9,8 @@ DETECTORS = ("yunet", "retinaface", "retinaface-mobile")
 OUTPUT_EXTENSIONS = ("auto", "png", "jpg", "webp")
 DEVICES = ("auto", "cpu", "cuda")
 # how a face model runs on the CPU: auto = ONNX Runtime for the models where it was measured faster and its
-# output matches PyTorch (core/restorer.py, core/onnx_backend.py); onnx = try it for any face model
+# output matches PyTorch (core/restorer.py, core/onnx_backend.py), bfloat16 where that was; torch = PyTorch
+# float32 always; onnx = try ONNX Runtime for any face model
 CPU_BACKENDS = ("auto", "torch", "onnx")
 DEFAULT_MAX_PIXELS = 100_000_000  # 100 Mpx: above this a file is refused as a likely decompression bomb
 # 400 Mpx (a 100-Mpx photo at x2, 20000x20000): about 3 GB of working memory. A larger result is refused
