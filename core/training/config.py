@@ -170,7 +170,7 @@ class TrainConfig:
     seed: int = 0
     deterministic: bool = False
     compile: bool = False
-    precision: str = "fp32"  # bf16/fp16 autocast is used on CUDA only
+    precision: str = "fp32"  # bf16/fp16 autocast on CUDA; bf16 also on CPUs with bfloat16 instructions
     device: str = "auto"
 
     def __post_init__(self) -> None:

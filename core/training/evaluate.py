@@ -168,7 +168,8 @@ def evaluate(model: str, hr_dir: str | Path, scale: int, degradation: str = "bic
     if not files:
         raise TrainingError(hr_dir, "holds no images")
     loaded = load_model(model)
-    restorer = Restorer(loaded, device=device)
+    # PyTorch in float32 on the CPU: the figures must not depend on the CPU (bfloat16 where it is native)
+    restorer = Restorer(loaded, device=device, cpu_backend="torch")
     info = loaded.info
     if info.scale != scale:
         log.warning("%s is a x%d model evaluated at x%d: its output is resized to the HR size", info.name,

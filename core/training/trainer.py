@@ -44,6 +44,7 @@ from core.models.discriminator import build_discriminator
 from core.models.registry import build_generator, count_parameters
 from core.models.store import ModelMetadata, save_generator
 from core.progress import CancelToken, ProgressCallback, no_progress
+from core.restorer import cpu_has_bfloat16
 from core.tensor import images_to_tensor, tensor_to_images
 from core.training import checkpoint as ckpt
 from core.training.config import TrainConfig
@@ -132,8 +133,13 @@ class Trainer:
         self.device = self.world.device
         self.cuda = self.device.type == "cuda"
         self._previous_deterministic = torch.are_deterministic_algorithms_enabled()
-        if not self.cuda and config.precision != "fp32":
-            log.warning("%s precision applies on CUDA only; training in fp32 on %s", config.precision, self.device)
+        # bf16 on a CPU that computes it natively: 2.3x the fp32 step of the default RCAN (batch 16, 128 px,
+        # in NHWC; 0.59 vs 1.36 s, AVX512-BF16, 2 cores). Elsewhere PyTorch would emulate it, slower than fp32.
+        self.cpu_bf16 = not self.cuda and config.precision == "bf16" and cpu_has_bfloat16()
+        if not self.cuda and config.precision != "fp32" and not self.cpu_bf16:
+            log.warning("%s precision on the CPU: only bf16, and only on a CPU with bfloat16 instructions; "
+                        "training in fp32 on %s", config.precision, self.device)
+        self.channels_last = self.cuda or self.cpu_bf16
 
         # Where the run stands: saved in state.pt, restored on resume.
         self.step = self.epoch = self.batch_in_epoch = 0
@@ -257,7 +263,7 @@ class Trainer:
 
     def _place(self, network: nn.Module) -> None:
         network.to(self.device)
-        if self.cuda:
+        if self.channels_last:
             network.to(memory_format=torch.channels_last)
 
     def _optimizer(self, module: nn.Module, lr: float) -> tuple[torch.optim.Optimizer, LambdaLR]:
@@ -357,6 +363,8 @@ class Trainer:
 
     def _autocast(self) -> contextlib.AbstractContextManager:
         precision = self.config.precision
+        if self.cpu_bf16:
+            return torch.autocast("cpu", dtype=torch.bfloat16)
         if not self.cuda or precision == "fp32":
             return contextlib.nullcontext()
         return torch.autocast("cuda", dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
@@ -401,7 +409,7 @@ class Trainer:
 
     def _on_device(self, batch: torch.Tensor) -> torch.Tensor:
         batch = batch.to(self.device, non_blocking=True)
-        return batch.contiguous(memory_format=torch.channels_last) if self.cuda else batch
+        return batch.contiguous(memory_format=torch.channels_last) if self.channels_last else batch
 
     def _generator_update(self, lq: torch.Tensor, hq: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """G's losses on this batch and its update; the output (float) and the loss parts."""

@@ -402,3 +402,23 @@ def test_aligning_then_training_with_worker_processes_does_not_hang(tmp_path: Pa
         pytest.fail("training with a worker process hung after aligning the photos")
     assert finished.returncode == 0, finished.stderr
     assert ckpt.load_state(tmp_path / "run" / ckpt.STATE_FILE)["step"] == 2
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_bf16_trains_on_a_cpu_only_where_it_computes_bfloat16(tmp_path: Path, faces: Path,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              caplog: pytest.LogCaptureFixture, native: bool) -> None:
+    monkeypatch.setattr("core.training.trainer.cpu_has_bfloat16", lambda: native)
+    seen: list[torch.dtype] = []
+    trainer = Trainer(tiny_config(faces, steps=3, precision="bf16", device="cpu"), tmp_path / "run", show_bar=False)
+    trainer.generator.head.register_forward_hook(lambda module, inputs, output: seen.append(output.dtype))
+    try:
+        result = trainer.fit()
+    finally:
+        trainer.close()
+    assert result.step == 3 and trainer.cpu_bf16 == native == trainer.channels_last
+    expected = torch.bfloat16 if native else torch.float32
+    assert seen and all(dtype == expected for dtype in seen[:3])  # the training steps' convolutions
+    losses = [r["loss_pixel"] for r in read_metrics(tmp_path / "run") if r["type"] == "train"]
+    assert len(losses) == 3 and all(np.isfinite(losses))
+    assert ("only bf16, and only on a CPU with bfloat16 instructions" in caplog.text) != native
