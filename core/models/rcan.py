@@ -31,6 +31,13 @@ class ResidualGroup(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
 
+    def pass_through(self) -> None:
+        """Zero the closing convolution: the group then returns its input (a group added to a trained model)."""
+        closing = self.body[-1]
+        assert isinstance(closing, nn.Conv2d) and closing.bias is not None
+        nn.init.zeros_(closing.weight)
+        nn.init.zeros_(closing.bias)
+
 
 class RCAN(LowResolutionBody):
     """head conv -> G residual groups (each B RCABs + conv, short skip) -> conv + long skip -> upsampler."""

@@ -25,6 +25,7 @@ import torch
 
 from core.atomic import atomic_output
 from core.errors import ModelError, TrainingError, brief
+from core.models.rcan import RCAN, ResidualGroup
 from core.models.store import ModelMetadata, load_generator
 from core.models.vetting import check_file
 
@@ -108,3 +109,19 @@ def load_init(source: str | Path) -> tuple[torch.nn.Module, ModelMetadata, Path]
     except ModelError as error:
         raise TrainingError(path, f"cannot start from this generator: {error.cause}") from error
     return module, metadata, path
+
+
+def warm_start(generator: torch.nn.Module, source: torch.nn.Module) -> tuple[int, int]:
+    """Copy into ``generator`` every tensor of ``source`` that it has under the same name and shape (a larger
+    model of the same architecture); the rest keeps its initialisation. Residual groups of an RCAN that got
+    nothing start as identities (their closing convolution zeroed), so a model grown by whole groups starts
+    out computing exactly what the smaller one did. Returns (tensors copied, tensors in ``generator``)."""
+    target = generator.state_dict()
+    shared = {name: tensor for name, tensor in source.state_dict().items()
+              if name in target and target[name].shape == tensor.shape}
+    generator.load_state_dict(shared, strict=False)
+    if isinstance(generator, RCAN):
+        for index, group in enumerate(generator.groups):
+            if isinstance(group, ResidualGroup) and not any(name.startswith(f"groups.{index}.") for name in shared):
+                group.pass_through()
+    return len(shared), len(target)

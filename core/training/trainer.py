@@ -254,11 +254,16 @@ class Trainer:
         """Load --init-from's weights into the generator; the resolved file's path."""
         c = self.config
         module, metadata, path = ckpt.load_init(init_from)
-        if (metadata.arch, metadata.arch_args) != (c.arch, c.generator_args):
-            raise TrainingError(path, f"was trained as {metadata.arch} {metadata.arch_args}, "
-                                      f"but this run is {c.arch} {c.generator_args}")
-        self.generator.load_state_dict(module.state_dict())
-        log.info("generator initialised from %s", path)
+        if metadata.arch_args == c.generator_args and metadata.arch == c.arch:
+            self.generator.load_state_dict(module.state_dict())
+            log.info("generator initialised from %s", path)
+            return str(path)
+        copied, total = ckpt.warm_start(self.generator, module) if metadata.arch == c.arch else (0, 0)
+        if copied == 0:
+            raise TrainingError(path, f"was trained as {metadata.arch} {metadata.arch_args}, but this run is "
+                                      f"{c.arch} {c.generator_args}: no weights fit")
+        log.info("generator warm-started from %s (%s %s): %d of its %d tensors copied where the shapes allow, "
+                 "the rest newly initialised", path, metadata.arch, metadata.arch_args, copied, total)
         return str(path)
 
     def _place(self, network: nn.Module) -> None:

@@ -422,3 +422,27 @@ def test_bf16_trains_on_a_cpu_only_where_it_computes_bfloat16(tmp_path: Path, fa
     losses = [r["loss_pixel"] for r in read_metrics(tmp_path / "run") if r["type"] == "train"]
     assert len(losses) == 3 and all(np.isfinite(losses))
     assert ("only bf16, and only on a CPU with bfloat16 instructions" in caplog.text) != native
+
+
+def test_a_larger_rcan_warm_starts_from_a_smaller_one_and_computes_the_same_at_first(
+        tmp_path: Path, faces: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="core.training.trainer")
+    small = Trainer(tiny_config(faces, steps=1), tmp_path / "small", show_bar=False)
+    small_run = small.fit()
+    small.close()
+    assert small_run.step == 1
+    grown_args = {**TINY_RCAN, "num_groups": 3}
+    grown = Trainer(tiny_config(faces, steps=1, arch_args=grown_args, init_from=str(tmp_path / "small" / ckpt.LATEST_G)),
+                    tmp_path / "grown", show_bar=False)
+    try:
+        source, _ = load_generator(tmp_path / "small" / ckpt.LATEST_G)
+        image = torch.rand(2, 3, 16, 16)
+        with torch.no_grad():
+            assert torch.allclose(grown.generator(image), source(image), atol=1e-6)  # new groups pass through
+        assert len(grown.generator.groups) == 3 and "warm-started" in caplog.text
+    finally:
+        grown.close()
+    srresnet = tiny_config(faces, steps=1, arch="srresnet", arch_args={"num_blocks": 1, "channels": 8},
+                           init_from=str(tmp_path / "small" / ckpt.LATEST_G))
+    with pytest.raises(TrainingError, match="no weights fit"):
+        Trainer(srresnet, tmp_path / "other", show_bar=False)
