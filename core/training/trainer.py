@@ -262,7 +262,8 @@ class Trainer:
         if copied == 0:
             raise TrainingError(path, f"was trained as {metadata.arch} {metadata.arch_args}, but this run is "
                                       f"{c.arch} {c.generator_args}: no weights fit")
-        log.info("generator warm-started from %s (%s %s): %d of its %d tensors copied where the shapes allow, "
+        # a warning, so that a run started from the wrong file by mistake says so at once
+        log.warning("generator warm-started from %s (%s %s): %d of its %d tensors copied where the shapes allow, "
                  "the rest newly initialised", path, metadata.arch, metadata.arch_args, copied, total)
         return str(path)
 
