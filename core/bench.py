@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from core.batch import BatchSummary, Job, plan_jobs, process_file, run_batch
-from core.config import OutputSettings, RestoreSettings
+from core.config import CPU_BACKENDS, OutputSettings, RestoreSettings
 from core.errors import FaceSRError, ModelError
 from core.io import no_images_found, read_image, scan_images, write_image
 from core.models.loading import default_model_path
@@ -73,6 +73,7 @@ class BenchSettings:
     device: str = "auto"
     compare: str | None = None  # "gfpgan", "codeformer" or "restoreformer"
     io_threads: int = 2
+    cpu_backend: str = "auto"  # as restore's --cpu-backend: "torch" times plain float32 PyTorch
 
     def __post_init__(self) -> None:
         if self.count < 1 or self.repeats < 1:
@@ -83,6 +84,8 @@ class BenchSettings:
             raise ValueError(f"--kind takes one of {', '.join(PHOTO_KINDS)}, got {self.kind!r}")
         if self.io_threads < 0:
             raise ValueError(f"io threads must be >= 0, got {self.io_threads}")
+        if self.cpu_backend not in CPU_BACKENDS:
+            raise ValueError(f"--cpu-backend takes one of {', '.join(CPU_BACKENDS)}, got {self.cpu_backend!r}")
 
 
 # ---------------------------------------------------------------------------------------------- the report
@@ -431,7 +434,8 @@ def network_alone(pipeline: FacePipeline, images: Sequence[np.ndarray]) -> float
 def bench_model(model: str, photos: Sequence[Path], settings: BenchSettings, work: Path,
                 progress: Callable[[str], None]) -> ModelBench:
     """Every measurement for one face model."""
-    restore = RestoreSettings(scale=settings.scale, model=model, device=settings.device)
+    restore = RestoreSettings(scale=settings.scale, model=model, device=settings.device,
+                              cpu_backend=settings.cpu_backend)
     pipeline = FacePipeline(restore)
     info = pipeline.restorer.info
     with PeakMemory() as memory:

@@ -119,6 +119,8 @@ def _add_bench(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--compare", choices=("gfpgan", "codeformer", "restoreformer"),
                    help="also run a random-weight network of this 512-px face architecture on the same photos")
     p.add_argument("--io-threads", type=int, default=2, help="decode/encode threads of the overlapped batch")
+    p.add_argument("--cpu-backend", default="auto", choices=CPU_BACKENDS,
+                   help="as for restore: auto = the fastest path measured for each model, torch = PyTorch float32")
     p.add_argument("--json", type=Path, default=Path("bench.json"), help="where to write the figures")
     p.set_defaults(func=run_bench)
 
@@ -197,7 +199,7 @@ def run_bench(args: argparse.Namespace) -> int:
     try:
         settings = BenchSettings(photos=args.photos, count=args.count, kind=args.kind, model=args.model,
                                  scale=args.scale, repeats=args.repeats, device=args.device, compare=args.compare,
-                                 io_threads=args.io_threads)
+                                 io_threads=args.io_threads, cpu_backend=args.cpu_backend)
     except ValueError as error:
         raise FaceSRError(None, str(error)) from error
     report = bench(settings, progress=lambda message: print(message, file=sys.stderr))

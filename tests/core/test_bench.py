@@ -17,11 +17,12 @@ def test_bench_prints_a_table_and_writes_every_figure(tmp_path: Path, tiny_model
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     report_path = tmp_path / "bench.json"
     code = main(["bench", "--count", "1", "--repeats", "1", "--model", str(tiny_model), "--device", "cpu",
-                 "--json", str(report_path)])
+                 "--cpu-backend", "torch", "--json", str(report_path)])
     assert code == 0
     report = json.loads(report_path.read_text(encoding="utf-8"))  # BenchReport's fields
     assert (report["photo_source"], report["photo_count"]) == ("generated, small (0.5 Mpx)", 1)
     assert report["settings"]["model"] == str(tiny_model) and report["settings"]["photos"] is None
+    assert report["settings"]["cpu_backend"] == "torch" and report["models"][0]["dtype"] == "float32"
     (model,) = report["models"]
     assert set(model["stages"]["mean"]) == set(bench.STAGES)
     assert model["stages"]["mean"]["restore"] > 0 and model["stages"]["faces_per_photo"] == 1
@@ -105,6 +106,8 @@ def test_bench_settings_refuse_unknown_kinds_and_comparisons() -> None:
         bench.BenchSettings(kind="huge")
     with pytest.raises(ValueError, match="--compare"):
         bench.BenchSettings(compare="esrgan")
+    with pytest.raises(ValueError, match="cpu-backend"):
+        bench.BenchSettings(cpu_backend="fastest")
 
 
 def test_without_a_default_model_a_random_one_of_its_shape_is_timed_and_said_so(
