@@ -33,7 +33,7 @@ GPU_MAX_BATCH = 16
 # features with .view(), which NHWC breaks, found on the CPU); on the CPU only where it was measured at least
 # 1.3x faster with outputs within 1/255 (benchmarks/large_models.py, idle: RestoreFormer 1.42x, 0.02/255;
 # CodeFormer 1.43x but with rounds spread 0.14-0.22 faces/s, and it runs in ONNX Runtime by default; the
-# default RCAN was not faster, benchmarks/cpu_inference.py).
+# default RCAN 1.25-1.32x alone, so NHWC only together with bfloat16, see CPU_BF16_ARCHS).
 NCHW_ONLY = frozenset({"GFPGAN"})
 CPU_CHANNELS_LAST = frozenset({"RestoreFormer"})
 # ONNX Runtime on the CPU (cpu_backend "auto"): 1.71x (GFPGAN), 1.91x (CodeFormer) and 2.62x (RestoreFormer)
@@ -152,10 +152,10 @@ class Restorer:
 
     def run(self, batch: torch.Tensor) -> torch.Tensor:
         """One forward pass: NCHW float [0, 1] on any device in, NCHW float [0, 1] on the CPU out."""
-        if self.onnx is not None and self.dtype == torch.float32:  # bench may ask for another dtype: PyTorch
+        as_chosen = self.dtype == torch.float32  # bench may ask for another dtype: then plain PyTorch in it
+        if self.onnx is not None and as_chosen:
             return self.onnx(batch, self.fidelity).clamp_(0, 1)
-        autocast = self.cpu_bfloat16 and self.dtype == torch.float32  # bench may ask for another dtype
-        with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=autocast):
+        with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=self.cpu_bfloat16 and as_chosen):
             batch = batch.to(self.device, self.dtype)
             if self.channels_last:
                 batch = batch.contiguous(memory_format=torch.channels_last)
