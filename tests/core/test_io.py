@@ -395,20 +395,37 @@ def _failing_save(error: BaseException):  # type: ignore[no-untyped-def]
 
 
 def test_failed_encoding_leaves_existing_target_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    target = tmp_path / "result.png"
+    target = tmp_path / "result.webp"  # a format Pillow encodes (OpenCV does JPEG and PNG: next test)
     original = write_image(target, _noise(8, 8)).read_bytes()
     monkeypatch.setattr(Image.Image, "save", _failing_save(OSError(errno.ENOSPC, "No space left on device")))
     with pytest.raises(ImageWriteError) as info:
         write_image(target, _noise(8, 8, seed=5))
     assert info.value.path == target and info.value.cause == "the disk is full"
     assert target.read_bytes() == original
-    assert [p.name for p in tmp_path.iterdir()] == ["result.png"]  # no temporary file left
+    assert [p.name for p in tmp_path.iterdir()] == ["result.webp"]  # no temporary file left
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])
+def test_opencv_refusing_to_encode_names_the_file_and_keeps_the_old_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
+    target = tmp_path / f"result{suffix}"
+    original = write_image(target, _noise(8, 8)).read_bytes()
+
+    def refuse(*args: object) -> tuple[bool, None]:
+        raise cv2.error("imencode: out of memory")
+
+    monkeypatch.setattr(cv2, "imencode", refuse)
+    with pytest.raises(ImageWriteError) as info:
+        write_image(target, _noise(8, 8, seed=5))
+    assert info.value.path == target and "encoder refused the image" in info.value.cause
+    assert target.read_bytes() == original
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
 
 
 def test_unexpected_encoder_error_propagates_and_cleans_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Image.Image, "save", _failing_save(RuntimeError("encoder bug")))
     with pytest.raises(RuntimeError):
-        write_image(tmp_path / "new.png", _noise(8, 8))
+        write_image(tmp_path / "new.webp", _noise(8, 8))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -643,3 +660,24 @@ def test_png_results_are_lossless_and_smaller_than_with_zlibs_default_strategy(t
     default = tmp_path / "default.png"
     Image.fromarray(enlarged).save(default, compress_level=3)
     assert path.stat().st_size < default.stat().st_size  # zlib's run-length strategy, made for such rows
+
+
+@pytest.mark.parametrize("quality", [95, 70])
+def test_jpeg_bytes_are_exactly_pillows(tmp_path: Path, astronaut, quality: int) -> None:
+    """OpenCV encodes our JPEGs (faster: no copy into Pillow's pixels); the file must be what Pillow writes."""
+    path = write_image(tmp_path / "result.jpg", astronaut, quality=quality)
+    reference = tmp_path / "pillow.jpg"
+    Image.fromarray(astronaut).save(reference, quality=quality)
+    assert path.read_bytes() == reference.read_bytes()
+
+
+@pytest.mark.parametrize("options", [{}, {"progressive": True}, {"subsampling": 0}, {"subsampling": 1}],
+                         ids=["baseline-420", "progressive", "444", "422"])
+def test_colour_jpegs_decode_to_pillows_pixels(tmp_path: Path, astronaut, options: dict[str, object]) -> None:
+    """OpenCV decodes plain colour JPEGs (the same libjpeg-turbo, faster); the pixels must be Pillow's."""
+    path = _save(tmp_path / "photo.jpg", astronaut, quality=85, **options)
+    loaded = read_image(path)
+    with Image.open(path) as img:
+        np.testing.assert_array_equal(loaded.rgb, np.asarray(img.convert("RGB")))
+    assert loaded.format == "jpg" and not loaded.is_gray and loaded.alpha is None
+
