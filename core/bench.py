@@ -40,7 +40,8 @@ from core.errors import FaceSRError, ModelError
 from core.io import no_images_found, read_image, scan_images, write_image
 from core.models.loading import default_model_path
 from core.pipeline import FacePipeline
-from core.restorer import Restorer, batch_for_memory, choose_device
+from core.device import choose_device
+from core.restorer import Restorer, batch_for_memory
 
 log = logging.getLogger(__name__)
 

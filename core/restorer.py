@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import torch
 
-from core.errors import FaceSRError
+from core.device import choose_device, cpu_has_bfloat16
 from core.imaging import resize_to
 from core.memory import available_bytes, face_batch_limit, is_out_of_memory
 from core.models.loading import LoadedModel, ModelInfo
@@ -49,15 +49,6 @@ CPU_ONNX_ARCHS = frozenset({"GFPGAN", "CodeFormer", "RestoreFormer"})
 CPU_BF16_ARCHS = frozenset({"rcan"})
 
 
-def choose_device(requested: str = "auto") -> torch.device:
-    """auto = the first CUDA GPU when PyTorch sees one, else the CPU."""
-    if requested == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise FaceSRError(None, f"device {requested!r} was requested but PyTorch sees no CUDA GPU; use --device cpu")
-    return torch.device(requested)
-
-
 def choose_dtype(info: ModelInfo, device: torch.device) -> torch.dtype:
     """Half precision only on a GPU and only where the architecture is known to be safe with it."""
     if device.type != "cuda":
@@ -67,12 +58,6 @@ def choose_dtype(info: ModelInfo, device: torch.device) -> torch.dtype:
     if info.supports_bfloat16 and torch.cuda.is_bf16_supported():
         return torch.bfloat16
     return torch.float32
-
-
-def cpu_has_bfloat16() -> bool:
-    """Whether this CPU computes bfloat16 natively (elsewhere PyTorch emulates it, slower than float32)."""
-    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # private but stable since torch 2.3
-    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
 
 
 def uses_cpu_bfloat16(info: ModelInfo, device: torch.device, cpu_backend: str) -> bool:

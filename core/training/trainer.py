@@ -44,7 +44,7 @@ from core.models.discriminator import build_discriminator
 from core.models.registry import build_generator, count_parameters
 from core.models.store import ModelMetadata, save_generator
 from core.progress import CancelToken, ProgressCallback, no_progress
-from core.restorer import cpu_has_bfloat16
+from core.device import cpu_has_bfloat16
 from core.tensor import images_to_tensor, tensor_to_images
 from core.training import checkpoint as ckpt
 from core.training.config import TrainConfig
