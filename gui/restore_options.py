@@ -161,7 +161,8 @@ class RestoreOptions(QWidget):
             detect=DetectSettings(detector=str(self.detector_combo.currentData())),
             blend=self.blend(), fidelity=self.fidelity_slider.value() / 100,
             bg_model=self._chosen(self.background_combo, self._wanted_background),
-            device=str(self.device_combo.currentData()), force_small_model=self.force_check.isChecked())
+            device=str(self.device_combo.currentData()), force_small_model=self.force_check.isChecked(),
+            cpu_backend=stored.cpu_backend())
 
     @staticmethod
     def _chosen(combo: QComboBox, remembered: str | None) -> str | None:

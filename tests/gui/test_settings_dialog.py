@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from core.paths import user_models_dir, user_runs_dir
 from gui import settings as stored
 from gui.batch_tab import BatchTab
+from gui.restore_options import RestoreOptions
 from gui.settings import SettingsDialog
 from gui.tab_support import title_width
 from gui.train_tab import with_preferences
@@ -48,6 +49,21 @@ def test_the_preferences_are_stored_and_the_thread_count_applied(qtbot, dialog: 
     again.threads_spin.setValue(0)
     again.accept()
     assert torch.get_num_threads() == automatic and stored.child_environment() == {}
+
+
+def test_exact_cpu_precision_reaches_the_options_of_both_tabs(qtbot, dialog: SettingsDialog) -> None:
+    before = RestoreOptions()
+    qtbot.addWidget(before)
+    assert dialog.backend_combo.currentData() == "auto" and before.settings().cpu_backend == "auto"
+    assert dialog.backend_combo.currentText().startswith("Fastest")
+    dialog.backend_combo.setCurrentIndex(dialog.backend_combo.findData("torch"))
+    dialog.accept()
+    assert stored.cpu_backend() == "torch"
+    restore, batch = RestoreOptions(), RestoreOptions(prefix="batch/")
+    qtbot.addWidget(restore)
+    qtbot.addWidget(batch)
+    assert restore.settings().cpu_backend == batch.settings().cpu_backend == "torch"
+    assert stored.restore_settings("batch/").cpu_backend == "torch"
 
 
 def test_a_missing_output_folder_is_refused_naming_it(qtbot, dialog: SettingsDialog, tmp_path: Path) -> None:

@@ -986,6 +986,22 @@ The file is checked against its published SHA-256 before it is used. Download it
             <translation>CPU 线程数(&amp;T)：</translation>
         </message>
         <message>
+            <source>CPU &amp;precision:</source>
+            <translation>CPU 计算精度(&amp;P)：</translation>
+        </message>
+        <message>
+            <source>Fastest (bfloat16 or ONNX Runtime where measured faster)</source>
+            <translation>最快（实测更快时使用 bfloat16 或 ONNX Runtime）</translation>
+        </message>
+        <message>
+            <source>Exact (float32)</source>
+            <translation>精确（float32）</translation>
+        </message>
+        <message>
+            <source>Fastest: the default model computes in bfloat16 on processors that have it (2.6 times as fast, results within 1/255) and the large models run through ONNX Runtime. Exact: plain PyTorch float32, as training and evaluation compute</source>
+            <translation>最快：在支持 bfloat16 的处理器上，默认模型以 bfloat16 计算（快 2.6 倍，结果相差不超过 1/255），大型模型通过 ONNX Runtime 运行。精确：纯 PyTorch float32，与训练和评估的计算方式相同</translation>
+        </message>
+        <message>
             <source>&amp;Models folder:</source>
             <translation>模型文件夹(&amp;M)：</translation>
         </message>
