@@ -139,8 +139,11 @@ def _decode_jpeg_with_opencv(img: Image.Image, data: bytes) -> np.ndarray | None
     """
     if img.format != "JPEG" or img.mode != "RGB":
         return None
-    flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
-    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    try:
+        bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    except cv2.error as exc:  # OpenCV's own limits (a gigapixel): Pillow may still manage
+        logger.debug("OpenCV cannot decode this JPEG: %s", exc)
+        return None
     if bgr is None or bgr.shape[:2] != (img.height, img.width):
         return None
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)

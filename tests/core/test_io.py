@@ -681,3 +681,15 @@ def test_colour_jpegs_decode_to_pillows_pixels(tmp_path: Path, astronaut, option
         np.testing.assert_array_equal(loaded.rgb, np.asarray(img.convert("RGB")))
     assert loaded.format == "jpg" and not loaded.is_gray and loaded.alpha is None
 
+
+
+def test_a_jpeg_opencv_cannot_decode_is_left_to_pillow(tmp_path: Path, astronaut,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _save(tmp_path / "photo.jpg", astronaut, quality=85)
+    expected = read_image(path).rgb
+
+    def over_its_limit(*args: object) -> None:
+        raise cv2.error("imdecode: image size is too large")
+
+    monkeypatch.setattr(cv2, "imdecode", over_its_limit)
+    np.testing.assert_array_equal(read_image(path).rgb, expected)
