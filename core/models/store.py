@@ -14,10 +14,10 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 from torch import nn
 
-from core.atomic import atomic_output
+from core.atomic import atomic_file
 from core.errors import ModelError, brief
 from core.models.registry import build_generator
 from core.models.vetting import building_budget, check_file, check_parameter_count
@@ -56,8 +56,11 @@ def save_generator(path: str | Path, model: nn.Module, metadata: ModelMetadata) 
 def save_with_metadata(path: str | Path, model: nn.Module, key: str, text: str) -> None:
     """A module's weights with ``text`` under metadata ``key``, written atomically."""
     state = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
-    with atomic_output(Path(path)) as temporary:
-        save_file(state, str(temporary), metadata={key: text})
+    # serialised in memory and written through atomic_file: safetensors' own save_file makes a new file of
+    # mode 0600, so a model exported for others to read (or replacing a shared one) would be private
+    encoded = save(state, metadata={key: text})
+    with atomic_file(Path(path)) as stream:
+        stream.write(encoded)
 
 
 def read_metadata_text(path: str | Path, key: str) -> str | None:

@@ -448,3 +448,18 @@ def test_state_dict_pickled_as_typing_ordered_dict_still_reads(tmp_path: Path) -
     aliased.write_bytes(plain.read_bytes().replace(b"ccollections\nOrderedDict\n", b"ctyping\nOrderedDict\n"))
     assert aliased.read_bytes() != plain.read_bytes()
     assert torch.equal(read_tensors(aliased)["weight"], torch.arange(3.0))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_saved_model_files_are_readable_as_any_new_file_and_a_replaced_one_keeps_its_mode(tmp_path: Path) -> None:
+    """safetensors' own save_file makes files of mode 0600: an exported model would be private."""
+    previous = os.umask(0o022)
+    try:
+        path = make_model_file(tmp_path / "mine.safetensors")
+        assert path.stat().st_mode & 0o777 == 0o644
+        path.chmod(0o664)
+        make_model_file(path, seed=1)
+        assert path.stat().st_mode & 0o777 == 0o664
+    finally:
+        os.umask(previous)
+    assert read_metadata(path).name == "mine" and load_model(path).info.arch == "rcan"
