@@ -56,7 +56,7 @@ PHOTO_KINDS = {"small": SYNTHETIC_SIZES, "real": REAL_SIZES}
 COMPARE_MODELS = ("gfpgan", "codeformer", "restoreformer")  # the catalogue's 512-px face architectures
 # The shape of the shipped default generators (weights/MODEL_CARD.md), used with random weights
 # when no default model is installed: the speed of a network does not depend on its weights.
-DEFAULT_RCAN_ARGS = dict(scale=1, unshuffle=4, num_groups=4, num_blocks=4, channels=64, reduction=16,
+DEFAULT_RCAN_ARGS = dict(scale=1, unshuffle=4, num_groups=8, num_blocks=4, channels=64, reduction=16,
                          image_residual=True)
 DEFAULT_INPUT_SIZE = 256
 LARGEST_BATCH = 8  # the generator's second rate: at this batch, or the largest that fits in memory
@@ -217,7 +217,7 @@ def _background(width: int, height: int, rng: np.random.Generator) -> np.ndarray
 
 
 def random_rcan(folder: Path) -> Path:
-    """A randomly initialised generator of the default models' shape (RCAN 4x4x64, 256-px faces)."""
+    """A randomly initialised generator of the default model's shape (RCAN 8x4x64, 256-px faces)."""
     from core.models.registry import build_generator
     from core.models.store import ModelMetadata, save_generator
 
