@@ -3,11 +3,13 @@ stop, the CLI, evaluation and DDP with Gloo. CPU only, no network, a few seconds
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -151,15 +153,23 @@ def test_interrupted_checkpoint_leaves_the_previous_one(tmp_path: Path, faces: P
     assert ckpt.load_state(run_dir / ckpt.STATE_FILE)["step"] == 2
     assert not [p for p in run_dir.iterdir() if ".tmp" in p.name]  # no half-written leftovers
 
-    # the same for the weights file: safetensors' writer dies mid-way, the old file stays loadable
+    # the same for the weights file: its write dies half-way, the old file stays loadable
     import core.models.store as store
 
-    def broken_save_file(tensors: Any, filename: str, metadata: Any = None) -> None:
-        Path(filename).write_bytes(b"\x00" * 10)
-        raise OSError("simulated crash in save_file")
+    real_atomic_file = store.atomic_file
+
+    @contextlib.contextmanager
+    def dying_half_way(target: Path) -> Iterator[Any]:
+        with real_atomic_file(target) as stream:
+            class HalfThenCrash:
+                def write(self, data: bytes) -> int:
+                    stream.write(bytes(data)[:len(data) // 2])
+                    raise OSError("simulated crash while writing the weights")
+
+            yield HalfThenCrash()
 
     before = load_generator(run_dir / ckpt.LATEST_G)[0].state_dict()
-    monkeypatch.setattr(store, "save_file", broken_save_file)
+    monkeypatch.setattr(store, "atomic_file", dying_half_way)
     with pytest.raises(OSError):
         train(config, run_dir, resume=True, show_bar=False)
     monkeypatch.undo()
