@@ -44,8 +44,9 @@ CPU_ONNX_ARCHS = frozenset({"GFPGAN", "CodeFormer", "RestoreFormer"})
 # bfloat16 autocast in NHWC on CPUs with bfloat16 instructions (AVX512-BF16 or AMX; cpu_backend "auto"): the
 # default model (own RCAN) on 6 real aligned faces, idle 2-core CPU with AVX512-BF16, median of 9 interleaved
 # rounds (benchmarks/cpu_inference.py has the same variants): 2.57x float32 eager (38 vs 99 ms a face) for the
-# 4-group model, 2.1x (64 vs 136 ms) for the 8-group one shipped since, outputs within 1/255; ONNX Runtime was 1.35x and channels_last alone 1.25-1.32x. GFPGAN,
-# CodeFormer and RestoreFormer differ by 2-183/255 in bfloat16 (benchmarks/large_models.py): not for them.
+# 4-group model, 2.1x (64 vs 136 ms) for the 8-group one shipped since, outputs within 1/255; ONNX Runtime was
+# 1.35x and channels_last alone 1.25-1.32x. GFPGAN, CodeFormer and RestoreFormer differ by 2-183/255 in
+# bfloat16 (benchmarks/large_models.py): not for them.
 CPU_BF16_ARCHS = frozenset({"rcan"})
 
 
