@@ -36,11 +36,11 @@ import torch
 
 from core.batch import BatchSummary, Job, plan_jobs, process_file, run_batch
 from core.config import CPU_BACKENDS, OutputSettings, RestoreSettings
+from core.device import choose_device
 from core.errors import FaceSRError, ModelError
 from core.io import no_images_found, read_image, scan_images, write_image
 from core.models.loading import default_model_path
 from core.pipeline import FacePipeline
-from core.device import choose_device
 from core.restorer import Restorer, batch_for_memory
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Which device the networks run on, and what the CPU computes natively: shared by inference and training."""
+"""Which device inference runs on, and whether the CPU computes bfloat16 natively (asked by inference and training)."""
 
 from __future__ import annotations
 

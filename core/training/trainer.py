@@ -36,6 +36,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from core.atomic import atomic_output
+from core.device import cpu_has_bfloat16
 from core.errors import TrainingError, brief
 from core.io import write_image
 from core.memory import is_out_of_memory
@@ -44,7 +45,6 @@ from core.models.discriminator import build_discriminator
 from core.models.registry import build_generator, count_parameters
 from core.models.store import ModelMetadata, save_generator
 from core.progress import CancelToken, ProgressCallback, no_progress
-from core.device import cpu_has_bfloat16
 from core.tensor import images_to_tensor, tensor_to_images
 from core.training import checkpoint as ckpt
 from core.training.config import TrainConfig
@@ -264,7 +264,7 @@ class Trainer:
                                       f"{c.arch} {c.generator_args}: no weights fit")
         # a warning, so that a run started from the wrong file by mistake says so at once
         log.warning("generator warm-started from %s (%s %s): %d of its %d tensors copied where the shapes allow, "
-                 "the rest newly initialised", path, metadata.arch, metadata.arch_args, copied, total)
+                    "the rest newly initialised", path, metadata.arch, metadata.arch_args, copied, total)
         return str(path)
 
     def _place(self, network: nn.Module) -> None:
